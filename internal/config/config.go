@@ -1,0 +1,110 @@
+// Package config reads flags and LUOSHI_* environment variables once, at start,
+// and validates them. A flag wins over the environment; the environment wins
+// over the default.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is everything a luoshi process can be told.
+type Config struct {
+	Addr          string // listen address
+	DataDir       string // data folder: SQLite database, attachments, keys
+	DatabaseURL   string // postgres:// URL; empty = SQLite in DataDir
+	Demo          bool
+	AdminPassword string // first start only; from the environment, never a flag (flags show in ps)
+	BaseURL       string // how people reach this server, for printed links
+	SecureCookies bool   // set the Secure flag (behind HTTPS)
+	IdleTimeout   time.Duration
+	AbsTimeout    time.Duration
+	LogLevel      string
+}
+
+// Register adds the common flags to fs, with defaults from the environment.
+func (c *Config) Register(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", env("LUOSHI_ADDR", "127.0.0.1:8080"), "listen address (LUOSHI_ADDR)")
+	fs.StringVar(&c.DataDir, "data", env("LUOSHI_DATA", "./luoshi-data"), "data folder (LUOSHI_DATA)")
+	fs.StringVar(&c.DatabaseURL, "db", env("LUOSHI_DATABASE_URL", ""), "postgres:// URL; empty = SQLite in the data folder (LUOSHI_DATABASE_URL)")
+	fs.StringVar(&c.BaseURL, "base-url", env("LUOSHI_BASE_URL", ""), "public URL of this server, for links (LUOSHI_BASE_URL)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", env("LUOSHI_SECURE_COOKIES", "") == "1" || env("LUOSHI_SECURE_COOKIES", "") == "true", "mark cookies Secure, when served over HTTPS (LUOSHI_SECURE_COOKIES)")
+	fs.DurationVar(&c.IdleTimeout, "session-idle", envDuration("LUOSHI_SESSION_IDLE", 30*time.Minute), "end a session unused this long (LUOSHI_SESSION_IDLE)")
+	fs.DurationVar(&c.AbsTimeout, "session-max", envDuration("LUOSHI_SESSION_MAX", 12*time.Hour), "end a session this long after sign-in (LUOSHI_SESSION_MAX)")
+	fs.StringVar(&c.LogLevel, "log-level", env("LUOSHI_LOG_LEVEL", "info"), "debug, info, warn or error (LUOSHI_LOG_LEVEL)")
+	c.AdminPassword = os.Getenv("LUOSHI_ADMIN_PASSWORD")
+}
+
+// Validate checks the values and fills derived ones.
+func (c *Config) Validate() error {
+	var errs []error
+	// zero values (a Config built in code) take the defaults
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = 30 * time.Minute
+	}
+	if c.AbsTimeout == 0 {
+		c.AbsTimeout = 12 * time.Hour
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr %q: want host:port", c.Addr))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("--data must not be empty"))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("--db must be a postgres:// URL (leave it empty for the embedded SQLite database)"))
+	}
+	if c.IdleTimeout < time.Minute || c.AbsTimeout < c.IdleTimeout {
+		errs = append(errs, errors.New("--session-idle must be at least 1m and --session-max at least as long"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	if c.BaseURL == "" {
+		host, port, _ := net.SplitHostPort(c.Addr)
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		c.BaseURL = "http://" + net.JoinHostPort(host, port)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	return errors.Join(errs...)
+}
+
+// DatabaseTarget is what store.Open takes: the PostgreSQL URL or the SQLite file.
+func (c *Config) DatabaseTarget() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return filepath.Join(c.DataDir, "luoshi.db")
+}
+
+// AttachmentsDir is where uploaded files are kept.
+func (c *Config) AttachmentsDir() string { return filepath.Join(c.DataDir, "attachments") }
+
+func env(k, def string) string {
+	if v, ok := os.LookupEnv(k); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envDuration(k string, def time.Duration) time.Duration {
+	if v := os.Getenv(k); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+	}
+	return def
+}

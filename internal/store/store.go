@@ -1,0 +1,234 @@
+// Package store opens the database (embedded SQLite or PostgreSQL), applies the
+// embedded migrations and offers the few helpers every capability needs to run
+// portable SQL on both engines.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers "sqlite"
+)
+
+// Dialect names the SQL engine behind a DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrationFS embed.FS
+
+// DB bundles the pools of one database. On SQLite, writes go through a
+// single-connection pool with immediate transactions (one writer at a time, no
+// SQLITE_BUSY upgrades) while reads use a wider pool; on PostgreSQL both are the
+// same pool.
+type DB struct {
+	Read    *sql.DB
+	Write   *sql.DB
+	Dialect Dialect
+	// Path is the SQLite file, empty on PostgreSQL.
+	Path string
+}
+
+// ErrNotFound is returned by lookups that find no row.
+var ErrNotFound = errors.New("not found")
+
+// Open connects to url: a postgres:// or postgresql:// URL, or else the path of
+// an SQLite file (created if missing).
+func Open(ctx context.Context, url string) (*DB, error) {
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		return openPostgres(ctx, url)
+	}
+	return openSQLite(ctx, url)
+}
+
+func openPostgres(ctx context.Context, url string) (*DB, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	return &DB{Read: db, Write: db, Dialect: Postgres}, nil
+}
+
+func sqliteDSN(path string, txlock string) string {
+	// synchronous=FULL: an acknowledged commit survives power loss, even in WAL mode.
+	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=" + txlock
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data folder: %w", err)
+		}
+	}
+	w, err := sql.Open("sqlite", sqliteDSN(path, "immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", sqliteDSN(path, "deferred")+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	return &DB{Read: r, Write: w, Dialect: SQLite, Path: path}, nil
+}
+
+// Close closes the pools.
+func (db *DB) Close() error {
+	err := db.Write.Close()
+	if db.Read != db.Write {
+		if e := db.Read.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.Read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+func (db *DB) provider() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrationFS, "migrations/"+string(db.Dialect))
+	if err != nil {
+		return nil, err
+	}
+	d := goose.DialectSQLite3
+	if db.Dialect == Postgres {
+		d = goose.DialectPostgres
+	}
+	return goose.NewProvider(d, db.Write, sub)
+}
+
+// Migrate applies every embedded migration not yet applied and returns the
+// resulting schema version.
+func (db *DB) Migrate(ctx context.Context) (int64, error) {
+	p, err := db.provider()
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	if db.Dialect == Postgres {
+		// Several nodes may start at once: one migrates, the others wait.
+		conn, err := db.Write.Conn(ctx)
+		if err != nil {
+			return 0, err
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(7410001)"); err != nil {
+			return 0, fmt.Errorf("migration lock: %w", err)
+		}
+		defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(7410001)")
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return 0, fmt.Errorf("apply migrations: %w", err)
+	}
+	return p.GetDBVersion(ctx)
+}
+
+// SchemaVersion reports the applied schema version and the newest one this
+// binary carries.
+func (db *DB) SchemaVersion(ctx context.Context) (current, latest int64, err error) {
+	p, err := db.provider()
+	if err != nil {
+		return 0, 0, err
+	}
+	current, err = p.GetDBVersion(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	srcs := p.ListSources()
+	if len(srcs) > 0 {
+		latest = srcs[len(srcs)-1].Version
+	}
+	return current, latest, nil
+}
+
+// Tx runs fn in a write transaction and commits when fn returns nil.
+func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Queryer is what both *sql.DB and *sql.Tx offer.
+type Queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Now is the clock in unix milliseconds, the unit of every stored time.
+// Times are integers on both engines so comparisons and arithmetic are portable.
+func Now() int64 { return time.Now().UnixMilli() }
+
+// Millis converts a time to stored form.
+func Millis(t time.Time) int64 { return t.UnixMilli() }
+
+// Time converts a stored time back.
+func Time(ms int64) time.Time { return time.UnixMilli(ms) }
+
+// IsUniqueViolation reports whether err is a unique-constraint failure on either engine.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+}
+
+// EscapeLike escapes LIKE wildcards in s (escape character is backslash;
+// queries must say ESCAPE '\').
+func EscapeLike(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+// Subtree returns an index-friendly SQL condition selecting the rows whose
+// materialized path column col lies in the subtree rooted at path (a path such
+// as "/1/7/", ending in a slash). Paths are ASCII digits and slashes, so the
+// subtree is exactly the byte range [path, path with its final "/" replaced by
+// "0"): a range scan on both engines (PostgreSQL compares path with COLLATE "C").
+// arg binds a value and returns its placeholder.
+func Subtree(col, path string, arg func(any) string) string {
+	upper := path[:len(path)-1] + "0"
+	return "(" + col + " >= " + arg(path) + " AND " + col + " < " + arg(upper) + ")"
+}
