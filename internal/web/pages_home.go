@@ -1,0 +1,94 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/luoshi/luoshi/internal/audit"
+	"github.com/luoshi/luoshi/internal/auth"
+	"github.com/luoshi/luoshi/internal/org"
+)
+
+// Todo is one card on the 工作台: something the signed-in person should do or
+// know. Texts are already translated.
+type Todo struct {
+	Level string // "warn" or "info": the card's colour
+	Title string
+	Body  string
+	Link  string
+	Label string // the link's text
+}
+
+// TodoSource contributes cards to the 工作台. Later capabilities (the ledger,
+// leads, reports...) append their own source to todoSources; a source returns
+// only real, current items for p.
+type TodoSource func(ctx context.Context, s *Server, pg *page, p *org.Principal) ([]Todo, error)
+
+var todoSources = []TodoSource{accountTodos}
+
+// accountTodos: the person's own account needs attention.
+func accountTodos(ctx context.Context, s *Server, pg *page, p *org.Principal) ([]Todo, error) {
+	var out []Todo
+	if sess := auth.SessionFrom(ctx); sess != nil && sess.MustChangePW {
+		out = append(out, Todo{Level: "warn", Title: pg.T("ui.todo.change_pw"), Body: pg.T("ui.todo.change_pw_body"),
+			Link: "/account/password", Label: pg.T("ui.todo.change_pw_link")})
+	}
+	u, err := org.UserByID(ctx, s.DB.Read, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if !u.TOTPEnabled && recommendTOTP(p) {
+		out = append(out, Todo{Level: "warn", Title: pg.T("ui.todo.totp"), Body: pg.T("ui.todo.totp_body"),
+			Link: "/login/totp/setup", Label: pg.T("ui.todo.totp_link")})
+	}
+	return out, nil
+}
+
+// recommendTOTP: people who manage others or see oversight data should use a
+// second factor even where it is not required.
+func recommendTOTP(p *org.Principal) bool {
+	return p.Has(org.RoleAdmin) || p.Has(org.RoleInspector) || p.Has(org.RoleDiscipline) || p.Has(org.RoleLeader)
+}
+
+type workbenchData struct {
+	Todos  []Todo
+	Units  int
+	People int
+	Events []auditRow
+}
+
+func (s *Server) workbench(w http.ResponseWriter, r *http.Request, p *org.Principal) {
+	ctx := r.Context()
+	pg := s.newPage(r, "ui.nav.home", "home")
+	var d workbenchData
+	for _, src := range todoSources {
+		cards, err := src(ctx, s, pg, p)
+		if err != nil {
+			s.failPage(w, r, err)
+			return
+		}
+		d.Todos = append(d.Todos, cards...)
+	}
+	var err error
+	if _, d.Units, err = org.ListUnits(ctx, s.DB, p, org.UnitFilter{Limit: 1}); err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	if _, d.People, err = org.ListUsers(ctx, s.DB, p, org.UserFilter{Limit: 1}); err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	if pg.CanAudit {
+		entries, err := audit.List(ctx, s.DB, auditScope(p, audit.Filter{Limit: 10}))
+		if err != nil {
+			s.failPage(w, r, err)
+			return
+		}
+		if d.Events, err = s.auditRows(ctx, entries); err != nil {
+			s.failPage(w, r, err)
+			return
+		}
+	}
+	pg.D = d
+	s.render(w, r, http.StatusOK, "home", pg)
+}

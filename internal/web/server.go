@@ -1,0 +1,258 @@
+// Package web is the HTTP layer: the staff web app, the public portal, static
+// assets, health and metrics, and the mount point of the JSON API. Handlers
+// translate HTTP to calls into the capability packages and back; no rules live here.
+package web
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/luoshi/luoshi/internal/api"
+	"github.com/luoshi/luoshi/internal/apperr"
+	"github.com/luoshi/luoshi/internal/auth"
+	"github.com/luoshi/luoshi/internal/config"
+	"github.com/luoshi/luoshi/internal/metrics"
+	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/store"
+)
+
+//go:embed static
+var staticFS embed.FS
+
+// SessionCookie names the browser session cookie.
+const SessionCookie = "luoshi_session"
+
+// LangCookie remembers the chosen language.
+const LangCookie = "luoshi_lang"
+
+// Server serves everything on one port.
+type Server struct {
+	DB      *store.DB
+	Cfg     *config.Config
+	Policy  auth.Policy
+	Log     *slog.Logger
+	Metrics *metrics.Metrics
+
+	mux    *http.ServeMux
+	routes []string // every registered pattern, for the route tests
+}
+
+// New builds a server. cfg supplies cookies, base URL and timeouts.
+func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
+	pol := auth.DefaultPolicy
+	if cfg.IdleTimeout > 0 {
+		pol.IdleTimeout = cfg.IdleTimeout
+	}
+	if cfg.AbsTimeout > 0 {
+		pol.AbsoluteTimeout = cfg.AbsTimeout
+	}
+	pools := map[string]*sql.DB{"write": db.Write}
+	if db.Read != db.Write {
+		pools["read"] = db.Read
+	}
+	s := &Server{DB: db, Cfg: cfg, Policy: pol, Log: log, Metrics: metrics.New(pools), mux: http.NewServeMux()}
+	s.handle("GET /healthz", s.healthz)
+	s.mux.Handle("GET /metrics", s.Metrics.Handler())
+	s.routes = append(s.routes, "GET /metrics")
+	static, _ := fs.Sub(staticFS, "static")
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	s.routes = append(s.routes, "GET /static/")
+	s.registerPages()
+	for _, r := range api.Register(s.mux, api.Deps{DB: db, Policy: pol, Log: log}) {
+		s.routes = append(s.routes, r)
+	}
+	return s
+}
+
+// Routes lists every registered route pattern.
+func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
+
+// handle registers a page or endpoint and remembers its pattern.
+func (s *Server) handle(pattern string, h http.HandlerFunc) {
+	s.mux.HandleFunc(pattern, h)
+	s.routes = append(s.routes, pattern)
+}
+
+// Handler is the whole server with its middleware.
+func (s *Server) Handler() http.Handler {
+	cop := http.NewCrossOriginProtection()
+	// The mux records the matched pattern on the request it is given; copy it
+	// out to the holder observe placed in the context, for per-route metrics.
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mux.ServeHTTP(w, r)
+		if rh, ok := r.Context().Value(routeKey{}).(*routeHolder); ok {
+			rh.pattern = r.Pattern
+		}
+	})
+	h = s.authenticate(h)
+	h = cop.Handler(h)
+	h = securityHeaders(h)
+	h = s.observe(h)
+	return h
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.DB.Ping(ctx); err != nil {
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+type routeKey struct{}
+
+type routeHolder struct{ pattern string }
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe records metrics, logs the request (method, route, status, time: never
+// the client address, query string or body) and turns a panic into a 500.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		rh := &routeHolder{}
+		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, rh))
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Log.Error("panic", "route", rh.pattern, "err", v)
+				if sw.code == 0 {
+					http.Error(sw, "internal error", http.StatusInternalServerError)
+				}
+			}
+			d := time.Since(start)
+			s.Metrics.ObserveRequest(rh.pattern, r.Method, sw.code, d)
+			if sw.code >= 500 {
+				s.Log.Warn("request", "method", r.Method, "route", rh.pattern, "status", sw.code, "ms", d.Milliseconds())
+			} else {
+				s.Log.Debug("request", "method", r.Method, "route", rh.pattern, "status", sw.code, "ms", d.Milliseconds())
+			}
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		// No third-party origin anywhere: every asset is embedded.
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "+
+			"img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func cacheStatic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate resolves a Bearer token or the session cookie to a principal.
+// A bad Bearer token is refused at once (only API clients send one); a stale
+// cookie is cleared and the request goes on anonymous.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if h := r.Header.Get("Authorization"); h != "" {
+			tok, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok {
+				api.WriteError(w, r, apperr.New(apperr.Unauthorized, "malformed_token", "", "err.token.malformed"))
+				return
+			}
+			uid, tid, err := auth.AuthenticateToken(ctx, s.DB, strings.TrimSpace(tok))
+			if err == nil {
+				var p *org.Principal
+				if p, err = org.LoadPrincipal(ctx, s.DB.Read, uid); err == nil {
+					p.TokenID = tid
+					next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(ctx, p, nil)))
+					return
+				}
+			}
+			if apperr.As(err) == nil {
+				s.Log.Error("token authentication", "err", err)
+				err = apperr.New(apperr.Unavailable, "unavailable", "", "err.unavailable")
+			}
+			api.WriteError(w, r, err)
+			return
+		}
+		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+			sess, err := auth.Authenticate(ctx, s.DB, s.Policy, c.Value)
+			switch {
+			case err == nil && sess.Stage == auth.StageFull:
+				p, perr := org.LoadPrincipal(ctx, s.DB.Read, sess.UserID)
+				if perr == nil {
+					ctx = auth.WithPrincipal(ctx, p, sess)
+				} else {
+					s.clearSession(w)
+				}
+			case err == nil:
+				ctx = auth.WithPrincipal(ctx, nil, sess)
+			case apperr.As(err) != nil:
+				s.clearSession(w)
+			default:
+				s.Log.Error("session lookup", "err", err)
+				if strings.HasPrefix(r.URL.Path, "/api/") {
+					api.WriteError(w, r, apperr.New(apperr.Unavailable, "unavailable", "", "err.unavailable"))
+				} else {
+					http.Error(w, "数据库暂时无法访问,请稍后重试。 The database is unavailable; please try again shortly.", http.StatusServiceUnavailable)
+				}
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// setSession sets the session cookie: HttpOnly, SameSite=Lax, Secure behind HTTPS.
+func (s *Server) setSession(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.Cfg.SecureCookies, MaxAge: int(s.Policy.AbsoluteTimeout.Seconds())})
+}
+
+func (s *Server) clearSession(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.Cfg.SecureCookies, MaxAge: -1})
+}
+
+// isUnavailable reports whether err means the database cannot be reached.
+func isUnavailable(err error) bool {
+	return err != nil && apperr.As(err) == nil && !errors.Is(err, context.Canceled)
+}
