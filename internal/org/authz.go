@@ -43,19 +43,26 @@ const (
 	UserWrite  Action = "user.write" // create, change, reset password, disable
 	AuditRead  Action = "audit.read"
 	AdminWrite Action = "admin.write" // deployment settings (e.g. which roles need TOTP)
+
+	ProblemRead      Action = "problem.read"      // see the ledger items of a unit
+	ProblemWrite     Action = "problem.write"     // create items, report progress, ask for closing or extension
+	ProblemVerify    Action = "problem.verify"    // decide closing (销号) and look-back (回头看)
+	ProblemSupervise Action = "problem.supervise" // put an item under named supervision (挂牌督办)
+	ProblemDecide    Action = "problem.decide"    // approve or refuse an extension (延期)
 )
 
 // Actions lists every action (the authorization matrix enumerates them).
-var Actions = []Action{UnitRead, UnitWrite, UserRead, UserWrite, AuditRead, AdminWrite}
+var Actions = []Action{UnitRead, UnitWrite, UserRead, UserWrite, AuditRead, AdminWrite,
+	ProblemRead, ProblemWrite, ProblemVerify, ProblemSupervise, ProblemDecide}
 
 // policy says which actions each role allows within its scope.
 var policy = map[Role][]Action{
 	RoleAdmin:      {UnitRead, UnitWrite, UserRead, UserWrite, AuditRead, AdminWrite},
-	RoleLeader:     {UnitRead, UserRead},
-	RoleDeputy:     {UnitRead, UserRead},
-	RoleHandler:    {UnitRead, UserRead},
-	RoleInspector:  {UnitRead, UserRead, AuditRead},
-	RoleDiscipline: {UnitRead, UserRead, AuditRead},
+	RoleLeader:     {UnitRead, UserRead, ProblemRead, ProblemWrite, ProblemDecide},
+	RoleDeputy:     {UnitRead, UserRead, ProblemRead, ProblemWrite, ProblemDecide},
+	RoleHandler:    {UnitRead, UserRead, ProblemRead, ProblemWrite},
+	RoleInspector:  {UnitRead, UserRead, AuditRead, ProblemRead, ProblemWrite, ProblemVerify, ProblemSupervise},
+	RoleDiscipline: {UnitRead, UserRead, AuditRead, ProblemRead},
 	RoleOfficer:    {UnitRead, UserRead},
 }
 

@@ -48,6 +48,11 @@ var policyMatrix = []struct {
 	{"admin", org.UserWrite, "Y-Y-"},
 	{"admin", org.AuditRead, "Y-Y-"},
 	{"admin", org.AdminWrite, "Y-Y-"},
+	{"admin", org.ProblemRead, "N-N-"},
+	{"admin", org.ProblemWrite, "N-N-"},
+	{"admin", org.ProblemVerify, "N-N-"},
+	{"admin", org.ProblemSupervise, "N-N-"},
+	{"admin", org.ProblemDecide, "N-N-"},
 
 	{"cityadmin", org.UnitRead, "YNYN"},
 	{"cityadmin", org.UnitWrite, "YNYN"},
@@ -55,6 +60,11 @@ var policyMatrix = []struct {
 	{"cityadmin", org.UserWrite, "YNYN"},
 	{"cityadmin", org.AuditRead, "YNYN"},
 	{"cityadmin", org.AdminWrite, "YNYN"},
+	{"cityadmin", org.ProblemRead, "NNNN"},
+	{"cityadmin", org.ProblemWrite, "NNNN"},
+	{"cityadmin", org.ProblemVerify, "NNNN"},
+	{"cityadmin", org.ProblemSupervise, "NNNN"},
+	{"cityadmin", org.ProblemDecide, "NNNN"},
 
 	{"leader", org.UnitRead, "YNYN"},
 	{"leader", org.UnitWrite, "NNNN"},
@@ -62,6 +72,11 @@ var policyMatrix = []struct {
 	{"leader", org.UserWrite, "NNNN"},
 	{"leader", org.AuditRead, "NNNN"},
 	{"leader", org.AdminWrite, "NNNN"},
+	{"leader", org.ProblemRead, "YNYN"},
+	{"leader", org.ProblemWrite, "YNYN"},
+	{"leader", org.ProblemVerify, "NNNN"},
+	{"leader", org.ProblemSupervise, "NNNN"},
+	{"leader", org.ProblemDecide, "YNYN"},
 
 	{"deputy", org.UnitRead, "YNYN"},
 	{"deputy", org.UnitWrite, "NNNN"},
@@ -69,6 +84,11 @@ var policyMatrix = []struct {
 	{"deputy", org.UserWrite, "NNNN"},
 	{"deputy", org.AuditRead, "NNNN"},
 	{"deputy", org.AdminWrite, "NNNN"},
+	{"deputy", org.ProblemRead, "YNYN"},
+	{"deputy", org.ProblemWrite, "YNYN"},
+	{"deputy", org.ProblemVerify, "NNNN"},
+	{"deputy", org.ProblemSupervise, "NNNN"},
+	{"deputy", org.ProblemDecide, "YNYN"},
 
 	{"handler", org.UnitRead, "YNYN"},
 	{"handler", org.UnitWrite, "NNNN"},
@@ -76,6 +96,11 @@ var policyMatrix = []struct {
 	{"handler", org.UserWrite, "NNNN"},
 	{"handler", org.AuditRead, "NNNN"},
 	{"handler", org.AdminWrite, "NNNN"},
+	{"handler", org.ProblemRead, "YNYN"},
+	{"handler", org.ProblemWrite, "YNYN"},
+	{"handler", org.ProblemVerify, "NNNN"},
+	{"handler", org.ProblemSupervise, "NNNN"},
+	{"handler", org.ProblemDecide, "NNNN"},
 
 	{"officer", org.UnitRead, "YNYN"},
 	{"officer", org.UnitWrite, "NNNN"},
@@ -83,6 +108,11 @@ var policyMatrix = []struct {
 	{"officer", org.UserWrite, "NNNN"},
 	{"officer", org.AuditRead, "NNNN"},
 	{"officer", org.AdminWrite, "NNNN"},
+	{"officer", org.ProblemRead, "NNNN"},
+	{"officer", org.ProblemWrite, "NNNN"},
+	{"officer", org.ProblemVerify, "NNNN"},
+	{"officer", org.ProblemSupervise, "NNNN"},
+	{"officer", org.ProblemDecide, "NNNN"},
 
 	{"inspector", org.UnitRead, "YNYN"},
 	{"inspector", org.UnitWrite, "NNNN"},
@@ -90,6 +120,11 @@ var policyMatrix = []struct {
 	{"inspector", org.UserWrite, "NNNN"},
 	{"inspector", org.AuditRead, "YNYN"},
 	{"inspector", org.AdminWrite, "NNNN"},
+	{"inspector", org.ProblemRead, "YNYN"},
+	{"inspector", org.ProblemWrite, "YNYN"},
+	{"inspector", org.ProblemVerify, "YNYN"},
+	{"inspector", org.ProblemSupervise, "YNYN"},
+	{"inspector", org.ProblemDecide, "NNNN"},
 
 	{"discipline", org.UnitRead, "YNYN"},
 	{"discipline", org.UnitWrite, "NNNN"},
@@ -97,6 +132,11 @@ var policyMatrix = []struct {
 	{"discipline", org.UserWrite, "NNNN"},
 	{"discipline", org.AuditRead, "YNYN"},
 	{"discipline", org.AdminWrite, "NNNN"},
+	{"discipline", org.ProblemRead, "YNYN"},
+	{"discipline", org.ProblemWrite, "NNNN"},
+	{"discipline", org.ProblemVerify, "NNNN"},
+	{"discipline", org.ProblemSupervise, "NNNN"},
+	{"discipline", org.ProblemDecide, "NNNN"},
 
 	{"multi", org.UnitRead, "YNYN"},
 	{"multi", org.UnitWrite, "NNNN"},
@@ -104,6 +144,11 @@ var policyMatrix = []struct {
 	{"multi", org.UserWrite, "NNNN"},
 	{"multi", org.AuditRead, "YNYN"}, // from discipline@gz; leader alone has no audit.read
 	{"multi", org.AdminWrite, "NNNN"},
+	{"multi", org.ProblemRead, "YNYN"},
+	{"multi", org.ProblemWrite, "NNNN"}, // leader@gz-th-court does not reach the targets,
+	{"multi", org.ProblemVerify, "NNNN"},
+	{"multi", org.ProblemSupervise, "NNNN"},
+	{"multi", org.ProblemDecide, "NNNN"},
 }
 
 // rootAdmins lists who may change deployment-wide settings (org.IsRootAdmin).
