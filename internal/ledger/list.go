@@ -1,0 +1,323 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/luoshi/luoshi/internal/apperr"
+	"github.com/luoshi/luoshi/internal/calendar"
+	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/store"
+)
+
+// Filter selects items for the ledger list, the export and the dashboard.
+// Its query-string form (Values/ParseFilter) is what saved filters keep.
+type Filter struct {
+	Unit         string // unit code: the whole subtree
+	Status       string // a Status, or "review_due" for look-backs due
+	Light        string
+	Class        string
+	Source       string
+	Tag          string
+	Responsible  string // username
+	Supervised   bool
+	DeadlineFrom string // YYYY-MM-DD
+	DeadlineTo   string
+	Q            string // number or title contains
+	Mine         bool   // items the principal is responsible for
+	Sort         string // deadline, -deadline, number, -created, light
+	Offset       int
+	Limit        int
+}
+
+// Sorts lists the accepted sort keys.
+var Sorts = []string{"deadline", "-deadline", "number", "-created", "light"}
+
+// ParseFilter reads a filter from query parameters, validating each.
+func ParseFilter(v url.Values) (Filter, error) {
+	f := Filter{
+		Unit: strings.TrimSpace(v.Get("unit")), Status: v.Get("status"), Light: v.Get("light"), Class: v.Get("class"),
+		Source: v.Get("source"), Tag: strings.TrimSpace(v.Get("tag")), Responsible: strings.TrimSpace(v.Get("responsible")),
+		Supervised: v.Get("supervised") == "1" || v.Get("supervised") == "true",
+		Mine:       v.Get("mine") == "1" || v.Get("mine") == "true",
+		Q:          strings.TrimSpace(v.Get("q")), Sort: v.Get("sort"),
+	}
+	if f.Status != "" && f.Status != "review_due" && !slices.Contains(Statuses, Status(f.Status)) {
+		return f, apperr.Invalidf("status", "err.filter.status", f.Status)
+	}
+	if f.Light != "" && !slices.Contains(Lights, f.Light) {
+		return f, apperr.Invalidf("light", "err.filter.light", f.Light)
+	}
+	if f.Class != "" && !slices.Contains(Classes, f.Class) {
+		return f, apperr.Invalidf("class", "err.problem.class")
+	}
+	if f.Source != "" && !slices.Contains(Sources, f.Source) {
+		return f, apperr.Invalidf("source", "err.problem.source")
+	}
+	if f.Sort != "" && !slices.Contains(Sorts, f.Sort) {
+		return f, apperr.Invalidf("sort", "err.filter.sort")
+	}
+	for _, d := range []struct {
+		field string
+		dst   *string
+	}{{"deadline_from", &f.DeadlineFrom}, {"deadline_to", &f.DeadlineTo}} {
+		s := strings.TrimSpace(v.Get(d.field))
+		if s == "" {
+			continue
+		}
+		t, err := calendar.ParseDate(s)
+		if err != nil {
+			return f, apperr.Invalidf(d.field, "err.filter.date", s)
+		}
+		*d.dst = calendar.FormatDay(t)
+	}
+	for _, n := range []struct {
+		field string
+		dst   *int
+	}{{"offset", &f.Offset}, {"limit", &f.Limit}} {
+		if s := v.Get(n.field); s != "" {
+			i, err := strconv.Atoi(s)
+			if err != nil || i < 0 {
+				return f, apperr.Invalidf(n.field, "err.page.invalid")
+			}
+			*n.dst = i
+		}
+	}
+	return f, nil
+}
+
+// Values is the query-string form of the filter (without paging).
+func (f Filter) Values() url.Values {
+	v := url.Values{}
+	set := func(k, s string) {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	set("unit", f.Unit)
+	set("status", f.Status)
+	set("light", f.Light)
+	set("class", f.Class)
+	set("source", f.Source)
+	set("tag", f.Tag)
+	set("responsible", f.Responsible)
+	set("deadline_from", f.DeadlineFrom)
+	set("deadline_to", f.DeadlineTo)
+	set("q", f.Q)
+	set("sort", f.Sort)
+	if f.Supervised {
+		v.Set("supervised", "1")
+	}
+	if f.Mine {
+		v.Set("mine", "1")
+	}
+	return v
+}
+
+// where builds the WHERE clause for f within p's reach. ok is false when p
+// can reach nothing (the result is empty).
+func (l *Ledger) where(ctx context.Context, p *org.Principal, f Filter, arg func(any) string) (string, bool, error) {
+	var where []string
+	// reach: the read scopes, or the items one is responsible for
+	var reach []string
+	for _, s := range org.ScopePaths(p, Read) {
+		reach = append(reach, store.Subtree("u.path", s, arg))
+	}
+	if p != nil && p.UserID != 0 {
+		reach = append(reach, "pr.responsible_id = "+arg(p.UserID))
+	}
+	if len(reach) == 0 {
+		return "", false, nil
+	}
+	where = append(where, "("+strings.Join(reach, " OR ")+")")
+	if f.Unit != "" {
+		unit, err := org.UnitByCode(ctx, l.DB.Read, f.Unit)
+		if err != nil {
+			return "", false, apperr.Invalidf("unit", "err.problem.unit_code.unknown", f.Unit)
+		}
+		where = append(where, store.Subtree("u.path", unit.Path, arg))
+	}
+	switch f.Status {
+	case "":
+	case "review_due":
+		where = append(where, "pr.status = 'closed' AND pr.review_result = '' AND pr.review_due <= "+arg(calendar.FormatDay(l.today())))
+	default:
+		where = append(where, "pr.status = "+arg(f.Status))
+	}
+	if f.Light != "" {
+		where = append(where, "pr.light = "+arg(f.Light))
+	}
+	if f.Class != "" {
+		where = append(where, "pr.class = "+arg(f.Class))
+	}
+	if f.Source != "" {
+		where = append(where, "pr.source = "+arg(f.Source))
+	}
+	if f.Tag != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM problem_tags t WHERE t.problem_id = pr.id AND t.tag = "+arg(f.Tag)+")")
+	}
+	if f.Responsible != "" {
+		var id int64
+		err := l.DB.Read.QueryRowContext(ctx, `SELECT id FROM users WHERE username = $1`, f.Responsible).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", false, apperr.Invalidf("responsible", "err.problem.responsible.unknown", f.Responsible)
+		} else if err != nil {
+			return "", false, err
+		}
+		where = append(where, "pr.responsible_id = "+arg(id))
+	}
+	if f.Mine && p != nil {
+		where = append(where, "pr.responsible_id = "+arg(p.UserID))
+	}
+	if f.Supervised {
+		where = append(where, "pr.supervised_at IS NOT NULL")
+	}
+	if f.DeadlineFrom != "" {
+		where = append(where, "pr.deadline >= "+arg(f.DeadlineFrom))
+	}
+	if f.DeadlineTo != "" {
+		where = append(where, "pr.deadline <= "+arg(f.DeadlineTo))
+	}
+	if f.Q != "" {
+		like := "%" + store.EscapeLike(f.Q) + "%"
+		where = append(where, "(pr.title LIKE "+arg(like)+` ESCAPE '\' OR pr.number LIKE `+arg(like)+` ESCAPE '\')`)
+	}
+	return strings.Join(where, " AND "), true, nil
+}
+
+func orderBy(sort string) string {
+	switch sort {
+	case "-deadline":
+		return "pr.deadline DESC, pr.id DESC"
+	case "number":
+		return "pr.number"
+	case "-created":
+		return "pr.id DESC"
+	case "light":
+		return "CASE pr.light WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END, pr.deadline, pr.id"
+	default:
+		return "CASE WHEN pr.deadline IS NULL THEN 1 ELSE 0 END, pr.deadline, pr.id"
+	}
+}
+
+// MaxPage is the largest page a list returns.
+const MaxPage = 200
+
+// List returns a page of the items p may see that match f, and the total count.
+func (l *Ledger) List(ctx context.Context, p *org.Principal, f Filter) ([]Problem, int, error) {
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	w, ok, err := l.where(ctx, p, f, arg)
+	if err != nil || !ok {
+		return nil, 0, err
+	}
+	var total int
+	if err := l.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM problems pr JOIN units u ON u.id = pr.unit_id WHERE `+w, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	limit, offset := f.Limit, f.Offset
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, MaxPage)
+	rows, err := l.DB.Read.QueryContext(ctx, `SELECT `+problemCols+problemFrom+` WHERE `+w+` ORDER BY `+orderBy(f.Sort)+
+		` LIMIT `+arg(limit)+` OFFSET `+arg(offset), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Problem
+	for rows.Next() {
+		pr, err := scanProblem(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, pr)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	return out, total, l.fillTags(ctx, out)
+}
+
+// fillTags loads the tags of a page of items in one query.
+func (l *Ledger) fillTags(ctx context.Context, items []Problem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	var args []any
+	ph := make([]string, len(items))
+	idx := map[int64]int{}
+	for i := range items {
+		items[i].Tags = []string{}
+		args = append(args, items[i].ID)
+		ph[i] = "$" + strconv.Itoa(i+1)
+		idx[items[i].ID] = i
+	}
+	rows, err := l.DB.Read.QueryContext(ctx, `SELECT problem_id, tag FROM problem_tags WHERE problem_id IN (`+strings.Join(ph, ",")+`) ORDER BY tag`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var t string
+		if err := rows.Scan(&id, &t); err != nil {
+			return err
+		}
+		items[idx[id]].Tags = append(items[idx[id]].Tags, t)
+	}
+	return rows.Err()
+}
+
+// SavedFilter is a named filter a user keeps.
+type SavedFilter struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Query string `json:"query"`
+}
+
+// SaveFilter keeps f under name for p (replacing one of the same name).
+func (l *Ledger) SaveFilter(ctx context.Context, p *org.Principal, name string, f Filter) error {
+	name = strings.TrimSpace(name)
+	if err := checkText("filter_name", name, true, 50); err != nil {
+		return err
+	}
+	q := f.Values().Encode()
+	return l.DB.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO saved_filters (user_id, name, query, created_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (user_id, name) DO UPDATE SET query = excluded.query`, p.UserID, name, q, store.Now())
+		return err
+	})
+}
+
+// SavedFilters lists p's saved filters.
+func (l *Ledger) SavedFilters(ctx context.Context, p *org.Principal) ([]SavedFilter, error) {
+	rows, err := l.DB.Read.QueryContext(ctx, `SELECT id, name, query FROM saved_filters WHERE user_id = $1 ORDER BY name`, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []SavedFilter
+	for rows.Next() {
+		var s SavedFilter
+		if err := rows.Scan(&s.ID, &s.Name, &s.Query); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// DeleteFilter removes one of p's saved filters.
+func (l *Ledger) DeleteFilter(ctx context.Context, p *org.Principal, id int64) error {
+	return l.DB.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM saved_filters WHERE id = $1 AND user_id = $2`, id, p.UserID)
+		return err
+	})
+}
