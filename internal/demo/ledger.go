@@ -213,8 +213,21 @@ func (d *ledgerDemo) run(real time.Time, sc int, in ledger.Input, creator, resp,
 	switch sc {
 	case 1, 2:
 		return nil
-	case 3: // in progress and on track
-		return progress(10, 40, "已完成排查,正在逐项整改。", demoPNG(40))
+	case 3: // in progress and on track, after an approved extension
+		if err := progress(10, 40, "已完成排查,正在逐项整改。", demoPNG(40)); err != nil {
+			return err
+		}
+		d.at(real, start-12)
+		if _, err := l.RequestExtension(ctx, rp, id, day(70), "部分案件需等待鉴定结论,申请延期。"); err != nil {
+			return err
+		}
+		dp, err := d.who(deputy)
+		if err != nil {
+			return err
+		}
+		d.at(real, start-13)
+		_, err = l.DecideExtension(ctx, dp, id, true, "同意延期,请按新时限完成。")
+		return err
 	case 4: // late: red, with an extension refused
 		if err := progress(5, 20, "已制定整改方案。"); err != nil {
 			return err

@@ -1,0 +1,65 @@
+package demo_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/luoshi/luoshi/internal/attach"
+	"github.com/luoshi/luoshi/internal/audit"
+	"github.com/luoshi/luoshi/internal/demo"
+	"github.com/luoshi/luoshi/internal/ledger"
+	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/store/storetest"
+)
+
+// TestDemoLoads loads the whole demo and checks the ledger holds items in
+// every state and light, with timelines, evidence and recurrences.
+func TestDemoLoads(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if _, err := demo.Load(ctx, db, ""); err != nil {
+			t.Fatal(err)
+		}
+		n, err := demo.LoadLedger(ctx, db, ledger.New(db, attach.New(t.TempDir())))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n < 200 {
+			t.Fatalf("only %d items", n)
+		}
+		count := func(where string) int {
+			var c int
+			if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM problems WHERE `+where).Scan(&c); err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		for _, s := range ledger.Statuses {
+			if c := count("status = '" + string(s) + "'"); c == 0 {
+				t.Errorf("no item is %s", s)
+			}
+		}
+		for _, l := range ledger.Lights {
+			if c := count("light = '" + l + "' AND status IN ('open', 'in_progress', 'reopened')"); c == 0 {
+				t.Errorf("no active item is %s", l)
+			}
+		}
+		for what, where := range map[string]string{
+			"supervised":          "supervised_at IS NOT NULL",
+			"with evidence":       "evidence_count > 0",
+			"reopened by review":  "reopen_count > 0",
+			"extension pending":   "ext_deadline IS NOT NULL",
+			"extended":            "extensions > 0",
+			"look-back passed":    "review_result = 'passed'",
+			"look-back due":       "status = 'closed' AND review_result = '' AND review_due <= '" + calendarToday() + "'",
+			"long-term mechanism": "mech_title <> ''",
+		} {
+			if count(where) == 0 {
+				t.Errorf("no item %s", what)
+			}
+		}
+		if _, err := audit.Verify(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
