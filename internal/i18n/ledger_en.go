@@ -60,12 +60,13 @@ func init() {
 		"err.filter.date":                     "The date “%s” is not readable; write it as 2026-03-01.",
 		"err.filter.sort":                     "Unknown sort order.",
 
-		"msg.ledger.due_soon":     "%s %s: due on %s, %d working days left",
-		"msg.ledger.due_today":    "%s %s: due today",
-		"msg.ledger.overdue":      "%s %s: overdue by %d working days (deadline %s)",
-		"msg.ledger.review_due":   "%s %s: look-back review due (%s)",
-		"msg.ledger.more":         "%d more; see the problem ledger",
-		"msg.ledger.digest_title": "Problem ledger reminders (%s): %d items need attention",
+		"msg.ledger.due_soon":        "%s %s: due on %s, %d working days left",
+		"msg.ledger.due_today":       "%s %s: due today",
+		"msg.ledger.overdue":         "%s %s: overdue by %d working days (deadline %s)",
+		"msg.ledger.review_due":      "%s %s: look-back review due (%s)",
+		"msg.ledger.more":            "%d more; see the problem ledger",
+		"msg.ledger.supervision_due": "%s %s: under named supervision, a progress report is due every %d days and is late",
+		"msg.ledger.digest_title":    "Problem ledger reminders (%s): %d items need attention",
 	})
 }
 

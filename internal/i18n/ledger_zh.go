@@ -60,12 +60,13 @@ func init() {
 		"err.filter.date":                     "日期“%s”无法识别,请写成 2026-03-01。",
 		"err.filter.sort":                     "排序方式无效。",
 
-		"msg.ledger.due_soon":     "%s %s:%s 到期,还剩 %d 个工作日",
-		"msg.ledger.due_today":    "%s %s:今天到期",
-		"msg.ledger.overdue":      "%s %s:已逾期 %d 个工作日(完成时限 %s)",
-		"msg.ledger.review_due":   "%s %s:回头看已到期(%s)",
-		"msg.ledger.more":         "另有 %d 项,请在问题台账中查看",
-		"msg.ledger.digest_title": "问题台账提醒(%s):%d 项需要关注",
+		"msg.ledger.due_soon":        "%s %s:%s 到期,还剩 %d 个工作日",
+		"msg.ledger.due_today":       "%s %s:今天到期",
+		"msg.ledger.overdue":         "%s %s:已逾期 %d 个工作日(完成时限 %s)",
+		"msg.ledger.review_due":      "%s %s:回头看已到期(%s)",
+		"msg.ledger.more":            "另有 %d 项,请在问题台账中查看",
+		"msg.ledger.supervision_due": "%s %s:挂牌督办要求每 %d 天报告一次进展,已超期未报",
+		"msg.ledger.digest_title":    "问题台账提醒(%s):%d 项需要关注",
 	})
 }
 

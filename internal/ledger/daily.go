@@ -177,7 +177,9 @@ const maxDigestLines = 50
 // Escalate sends the day's reminders (一级抓一级): before the deadline to the
 // responsible person, on it also to the deputy, after it also to the leader,
 // and after the grace period also to the inspectors of the parent unit; look-
-// backs due go to the inspectors in charge. Each person gets one digest a
+// backs due go to the inspectors in charge, and items under named supervision
+// without a progress report within their interval to the responsible person
+// and the supervising unit's inspectors. Each person gets one digest a
 // day. It returns the number of digests newly queued.
 func (l *Ledger) Escalate(ctx context.Context) (int, error) {
 	cal, err := calendar.Load(ctx, l.DB)
@@ -264,6 +266,38 @@ func (l *Ledger) Escalate(ctx context.Context) (int, error) {
 		}
 		add(grants.nearest("inspector", path, false), i18n.T(i18n.Default, "msg.ledger.review_due", number, title, due),
 			"/problems/"+strconv.FormatInt(id, 10))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	// items under named supervision whose progress report is overdue: the
+	// responsible person and the supervising unit's inspectors hear of it
+	rows, err = l.DB.Read.QueryContext(ctx, `SELECT pr.id, pr.number, pr.title, pr.supervise_days, COALESCE(pr.responsible_id, 0),
+		COALESCE(su.path, ''), COALESCE((SELECT MAX(e.at) FROM problem_events e WHERE e.problem_id = pr.id AND e.kind = 'progress'), pr.supervised_at)
+		FROM problems pr LEFT JOIN units su ON su.id = pr.supervise_unit_id
+		WHERE pr.supervised_at IS NOT NULL AND pr.status IN ('open', 'in_progress', 'reopened')`)
+	if err != nil {
+		return 0, err
+	}
+	nowMs := l.nowMs()
+	for rows.Next() {
+		var id, resp, last int64
+		var days int
+		var number, title, supPath string
+		if err := rows.Scan(&id, &number, &title, &days, &resp, &supPath, &last); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if days <= 0 || nowMs-last < int64(days)*24*3600*1000 {
+			continue
+		}
+		text := i18n.T(i18n.Default, "msg.ledger.supervision_due", number, title, days)
+		link := "/problems/" + strconv.FormatInt(id, 10)
+		add([]int64{resp}, text, link)
+		if supPath != "" {
+			add(grants.nearest("inspector", supPath, false), text, link)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

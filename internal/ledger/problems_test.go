@@ -349,6 +349,20 @@ func TestExtensionsAndSupervision(t *testing.T) {
 		if _, n, _ := f.l.List(ctx, f.p["p-insp"], ledger.Filter{Supervised: true}); n != 1 {
 			t.Fatalf("supervised filter: %d", n)
 		}
+		// a week later without a progress report: the responsible person and
+		// the supervising unit's inspector are told
+		f.now = f.now.AddDate(0, 0, 6)
+		if n, err := f.l.Escalate(ctx); err != nil || n != 0 {
+			t.Fatalf("within the interval: %d %v", n, err)
+		}
+		f.now = f.now.AddDate(0, 0, 2)
+		if n, err := f.l.Escalate(ctx); err != nil || n != 2 {
+			t.Fatalf("interval passed: %d digests, %v", n, err)
+		}
+		var body string
+		if err := db.Read.QueryRowContext(ctx, `SELECT n.body FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'p-insp'`).Scan(&body); err != nil || !strings.Contains(body, "挂牌督办") {
+			t.Fatalf("inspector's digest %q %v", body, err)
+		}
 	})
 }
 
