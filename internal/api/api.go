@@ -22,6 +22,7 @@ import (
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/auth"
 	"github.com/luoshi/luoshi/internal/i18n"
+	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/store"
 )
@@ -34,6 +35,7 @@ type Deps struct {
 	DB     *store.DB
 	Policy auth.Policy
 	Log    *slog.Logger
+	Ledger *ledger.Ledger
 }
 
 type server struct {
@@ -72,6 +74,9 @@ func Register(mux *http.ServeMux, d Deps) []string {
 	authed("POST "+Prefix+"/users/{username}/reset-password", s.resetPassword)
 
 	authed("GET "+Prefix+"/audit", s.listAudit)
+
+	s.registerProblems(authed)
+	s.registerProblemFiles(authed)
 
 	authed("GET "+Prefix+"/tokens", s.listTokens)
 	authed("POST "+Prefix+"/tokens", s.createToken)

@@ -3,8 +3,11 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sync"
 
+	"github.com/luoshi/luoshi/internal/attach"
+	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/org"
 )
 
@@ -341,6 +344,8 @@ func openapiDoc() obj {
 		"TokenList": listOf("Token"),
 	}
 
+	problemsDoc(paths, schemas)
+
 	return obj{
 		"openapi": "3.1.0",
 		"info": obj{
@@ -349,12 +354,13 @@ func openapiDoc() obj {
 			"description": "JSON API of luoshi. Authenticate with `Authorization: Bearer lst_…` (create a token with " +
 				"`luoshi token create --user NAME` or POST /api/v1/tokens). Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`; " +
 				"messages follow Accept-Language (Chinese by default). Request bodies must be `application/json`, at most 1 MiB, " +
-				"with no unknown or repeated fields. Times are unix milliseconds.",
+				"with no unknown or repeated fields; the ledger steps that carry evidence files also take `multipart/form-data` " +
+				"with the same fields. Times are unix milliseconds.",
 		},
 		"servers":  []any{obj{"url": "/"}},
 		"security": []any{obj{"bearer": []string{}}},
 		"tags": []any{obj{"name": "me"}, obj{"name": "units"}, obj{"name": "users"}, obj{"name": "audit"},
-			obj{"name": "tokens"}, obj{"name": "meta"}},
+			obj{"name": "problems"}, obj{"name": "tokens"}, obj{"name": "meta"}},
 		"paths": paths,
 		"components": obj{
 			"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer",
@@ -369,6 +375,275 @@ func roleNames() []string {
 	out := make([]string, 0, len(org.Roles))
 	for _, r := range org.Roles {
 		out = append(out, string(r))
+	}
+	return out
+}
+
+func strEnum(desc string, values ...string) obj {
+	return obj{"type": "string", "enum": values, "description": desc}
+}
+
+func statusNames() []string {
+	out := make([]string, 0, len(ledger.Statuses))
+	for _, s := range ledger.Statuses {
+		out = append(out, string(s))
+	}
+	return out
+}
+
+// formBody is a request body sent as JSON, or as multipart/form-data with the
+// same fields and files.
+func formBody(jsonSchema, formSchema string) obj {
+	return obj{"required": true, "content": obj{
+		"application/json":    obj{"schema": schemaRef(jsonSchema)},
+		"multipart/form-data": obj{"schema": schemaRef(formSchema)},
+	}}
+}
+
+func fileArray(desc string) obj {
+	return obj{"type": "array", "maxItems": maxUploadFiles, "description": desc,
+		"items": obj{"type": "string", "contentMediaType": "application/octet-stream"}}
+}
+
+// problemsDoc adds the problem ledger (问题台账) to the document.
+func problemsDoc(paths, schemas obj) {
+	id := obj{"name": "id", "in": "path", "required": true, "description": "problem id (not its number)",
+		"schema": obj{"type": "integer", "format": "int64", "minimum": 1}}
+	item := func(desc string) obj { return obj{"200": ok(desc, "Problem")} }
+	writes := []string{"400", "403", "404", "409", "413", "415"}
+	action := func(opID, summary, body string) obj {
+		return op(opID, "problems", summary, nil, jsonBody(body), item("the item after the step"), writes...)
+	}
+	paths["/api/v1/problems"] = obj{
+		"get": op("listProblems", "problems", "List the items the principal may see (their read scope, and the items they are responsible for)",
+			[]any{
+				query("unit", "unit code: items of this unit's subtree", obj{"type": "string"}),
+				query("status", "status, or review_due for closed items whose look-back (回头看) is due", obj{"type": "string", "enum": append(statusNames(), "review_due")}),
+				query("light", "traffic light", obj{"type": "string", "enum": ledger.Lights}),
+				query("class", "class", obj{"type": "string", "enum": ledger.Classes}),
+				query("source", "source", obj{"type": "string", "enum": ledger.Sources}),
+				query("tag", "carries this tag", obj{"type": "string"}),
+				query("responsible", "username of the responsible person", obj{"type": "string"}),
+				query("supervised", "only items under named supervision (挂牌督办)", obj{"type": "boolean", "default": false}),
+				query("mine", "only items the principal is responsible for", obj{"type": "boolean", "default": false}),
+				query("deadline_from", "deadline on or after this day (YYYY-MM-DD)", obj{"type": "string", "format": "date"}),
+				query("deadline_to", "deadline on or before this day (YYYY-MM-DD)", obj{"type": "string", "format": "date"}),
+				query("q", "number or title contains", obj{"type": "string"}),
+				query("sort", "order: deadline (default), -deadline, number, -created, light (red first)", obj{"type": "string", "enum": ledger.Sorts}),
+				query("page", "page number, from 1", obj{"type": "integer", "minimum": 1, "default": 1}),
+				query("per_page", "page size, at most 200", obj{"type": "integer", "minimum": 1, "maximum": ledger.MaxPage, "default": 50}),
+			}, nil, obj{"200": ok("a page of items", "ProblemList")}, "400"),
+		"post": op("createProblem", "problems", "Record an item; unless draft is true it opens at once and needs the 三定 (responsible, measures, deadline)",
+			nil, jsonBody("ProblemCreate"), obj{"201": created("the new item", "Problem", true)}, "400", "413", "415"),
+	}
+	paths["/api/v1/problems/{id}"] = obj{
+		"parameters": []any{id},
+		"get":        op("getProblem", "problems", "One item", nil, nil, item("the item"), "400", "404"),
+		"patch": op("patchProblem", "problems", "Change the fields sent: everything while in draft; once open only severity and tags (another changed field is 409)",
+			nil, jsonBody("ProblemPatch"), item("the item after the change"), writes...),
+	}
+	paths["/api/v1/problems/{id}/events"] = obj{
+		"parameters": []any{id},
+		"get": op("listProblemEvents", "problems", "The item's timeline, oldest first, with the evidence of each step", nil, nil,
+			obj{"200": ok("the timeline", "ProblemEvents")}, "400", "404"),
+	}
+	paths["/api/v1/problems/{id}/attachments/{aid}"] = obj{
+		"parameters": []any{id, obj{"name": "aid", "in": "path", "required": true, "description": "attachment id (evidence or mechanism file of this item)",
+			"schema": obj{"type": "integer", "format": "int64", "minimum": 1}}},
+		"get": op("getProblemAttachment", "problems", "Download an evidence or mechanism file of the item", nil, nil,
+			obj{"200": obj{"description": "the file, as a download (Content-Disposition: attachment; X-Content-Type-Options: nosniff)",
+				"headers": obj{"Content-Disposition": obj{"description": "attachment; filename=\"…\"; filename*=UTF-8''…",
+					"schema": obj{"type": "string"}}},
+				"content": obj{"*/*": obj{"schema": obj{"type": "string", "contentMediaType": "application/octet-stream"}}}}},
+			"400", "404"),
+	}
+	paths["/api/v1/problems/{id}/submit"] = obj{
+		"parameters": []any{id},
+		"post": op("submitProblem", "problems", "Open a draft (draft → open); it needs the 三定", nil, nil,
+			item("the opened item"), "400", "403", "404", "409"),
+	}
+	paths["/api/v1/problems/{id}/progress"] = obj{
+		"parameters": []any{id},
+		"post": op("reportProgress", "problems", "Report progress with optional evidence files (→ in_progress); the percentage never goes down",
+			nil, formBody("ProgressRequest", "ProgressForm"), item("the item after the report"), writes...),
+	}
+	paths["/api/v1/problems/{id}/close"] = obj{
+		"parameters": []any{id},
+		"post": op("requestClose", "problems", "Ask for closing (销号) → pending_verification; refused while the item has no evidence at all; long-term items need the lasting mechanism (建章立制)",
+			nil, formBody("CloseRequest", "CloseForm"), item("the item awaiting verification"), writes...),
+	}
+	paths["/api/v1/problems/{id}/verify"] = obj{
+		"parameters": []any{id},
+		"post": action("verifyProblem", "Decide a closing request: approve → closed (the look-back date is set), refuse → in_progress with the reason. "+
+			"Inspectors in scope or the leader of a unit above; never the responsible person, the last reporter or the requester", "VerifyRequest"),
+	}
+	paths["/api/v1/problems/{id}/review"] = obj{
+		"parameters": []any{id},
+		"post":       action("reviewProblem", "Record the look-back (回头看) of a closed item; recurred reopens it with a new deadline", "ReviewRequest"),
+	}
+	paths["/api/v1/problems/{id}/extension"] = obj{
+		"parameters": []any{id},
+		"post":       action("requestExtension", "Ask for a later deadline (延期) with a reason", "ExtensionRequest"),
+	}
+	paths["/api/v1/problems/{id}/extension/decide"] = obj{
+		"parameters": []any{id},
+		"post":       action("decideExtension", "Approve or refuse the pending extension (a deputy or leader in scope, not the requester)", "ExtensionDecision"),
+	}
+	paths["/api/v1/problems/{id}/supervise"] = obj{
+		"parameters": []any{id},
+		"post":       action("superviseProblem", "Put the item under named supervision (挂牌督办) by the inspector's unit, or lift it with interval_days 0", "SuperviseRequest"),
+	}
+
+	day := func(desc string) obj { return obj{"type": "string", "format": "date", "description": desc} }
+	nullDay := func(desc string) obj {
+		return obj{"type": []string{"string", "null"}, "format": "date", "description": desc}
+	}
+	problemProps := obj{
+		"id":                integer("id, for the URLs"),
+		"number":            str("the number people quote, e.g. WT-2026-000123"),
+		"title":             str("title"),
+		"description":       str("description"),
+		"source":            strEnum("自查自纠 self_check, 督查/巡察 inspection, 群众反映 citizen_report, 差评 rating, 线索转办 clue, 其他 other", ledger.Sources...),
+		"class":             strEnum("立行立改 immediate, 限期整改 deadline, 长期整改 longterm", ledger.Classes...),
+		"severity":          strEnum("一般 normal, 较重 serious, 严重 grave", ledger.Severities...),
+		"tags":              obj{"type": "array", "items": obj{"type": "string"}, "description": "category tags (the 六大顽瘴痼疾 are built in)"},
+		"unit_code":         str("responsible unit"),
+		"unit_name":         str("read-only: its name"),
+		"responsible":       nullable("string", "username of the responsible person (责任人); null until fixed"),
+		"responsible_name":  nullable("string", "read-only: their name"),
+		"measures":          str("corrective measures (整改措施)"),
+		"deadline":          nullDay("completion deadline (完成时限); null until fixed"),
+		"start_day":         day("read-only: the day the clock started (opening or reopening)"),
+		"status":            strEnum("read-only: changes through the lifecycle endpoints", statusNames()...),
+		"percent":           integer("read-only: reported progress, 0–100"),
+		"light":             strEnum("read-only: red past the deadline, yellow close to it or behind schedule, green otherwise", ledger.Lights...),
+		"extensions":        integer("read-only: extensions granted"),
+		"extension_request": obj{"oneOf": []any{obj{"type": "null"}, schemaRef("ExtensionPending")}, "description": "read-only: the extension awaiting a decision"},
+		"reopen_count":      integer("read-only: times the look-back found the problem back"),
+		"supervised":        boolean("read-only: under named supervision (挂牌督办)"),
+		"supervision":       obj{"oneOf": []any{obj{"type": "null"}, schemaRef("Supervision")}, "description": "read-only: the supervision, when supervised"},
+		"origin_type":       obj{"type": []string{"string", "null"}, "enum": append(append([]any{}, toAny(ledger.OriginTypes)...), nil), "description": "kind of record the item came from"},
+		"origin_ref":        nullable("string", "that record's reference"),
+		"evidence_count":    integer("read-only: evidence files on the item"),
+		"close_standard":    str("read-only: how the 销号 standard is met, from the closing request"),
+		"closed_on":         nullDay("read-only: the day it was closed (销号)"),
+		"review_due":        nullDay("read-only: the look-back (回头看) day"),
+		"review_result":     obj{"type": []string{"string", "null"}, "enum": []any{"passed", "recurred", nil}, "description": "read-only: the look-back's result"},
+		"mechanism":         obj{"oneOf": []any{obj{"type": "null"}, schemaRef("Mechanism")}, "description": "read-only: the lasting mechanism (建章立制) of a long-term item"},
+		"created_at":        integer("read-only: unix ms"),
+		"updated_at":        integer("read-only: unix ms"),
+	}
+	required := make([]string, 0, len(problemProps))
+	for k := range problemProps {
+		required = append(required, k)
+	}
+	slices.Sort(required)
+	schemas["Problem"] = object(required, problemProps)
+	schemas["ProblemList"] = listOf("Problem")
+	schemas["ExtensionPending"] = object([]string{"deadline", "reason"}, obj{
+		"deadline": day("the deadline asked for"), "reason": str("why"),
+	})
+	schemas["Supervision"] = object([]string{"since", "unit_code", "unit_name", "interval_days", "note"}, obj{
+		"since":         integer("unix ms"),
+		"unit_code":     str("the supervising unit"),
+		"unit_name":     str("its name"),
+		"interval_days": integer("required report interval, days"),
+		"note":          str("note"),
+	})
+	schemas["Mechanism"] = object([]string{"title", "doc_number", "issued_on", "attachment_id"}, obj{
+		"title":         str("name of the rule or system"),
+		"doc_number":    str("document number (文号)"),
+		"issued_on":     day("issuing date"),
+		"attachment_id": nullable("integer", "the document, when uploaded"),
+		"url":           str("download URL of the document, when uploaded"),
+	})
+	text := func(max int, desc string) obj { return obj{"type": "string", "maxLength": max, "description": desc} }
+	createProps := obj{
+		"title":       obj{"type": "string", "minLength": 1, "maxLength": 200},
+		"description": text(5000, "description"),
+		"source":      strEnum("source", ledger.Sources...),
+		"class":       strEnum("class", ledger.Classes...),
+		"severity":    strEnum("default normal", ledger.Severities...),
+		"tags":        obj{"type": "array", "maxItems": 10, "items": obj{"type": "string", "maxLength": 40}},
+		"unit_code":   str("responsible unit: one the principal may record items for"),
+		"responsible": str("username of the responsible person, in the unit's subtree; required unless draft"),
+		"measures":    text(5000, "corrective measures; required unless draft"),
+		"deadline":    str("YYYY-MM-DD (2026年3月1日 is accepted too); not before today; required unless draft"),
+		"origin_type": strEnum("kind of record the item came from", append([]string{""}, ledger.OriginTypes...)...),
+		"origin_ref":  text(100, "that record's reference; required with origin_type"),
+	}
+	patchProps := obj{}
+	for k, v := range createProps {
+		patchProps[k] = v
+	}
+	createProps["draft"] = boolean("keep the item in draft (the 三定 may be completed later, then POST …/submit)")
+	schemas["ProblemCreate"] = object([]string{"title", "source", "class", "unit_code"}, createProps)
+	schemas["ProblemPatch"] = object(nil, patchProps)
+	schemas["ProblemEvents"] = object([]string{"items"}, obj{"items": obj{"type": "array", "items": schemaRef("ProblemEvent")}})
+	schemas["ProblemEvent"] = object([]string{"id", "at", "actor", "kind", "from_status", "to_status", "note", "percent", "detail", "evidence"}, obj{
+		"id":          integer("event id"),
+		"at":          integer("unix ms"),
+		"actor":       str("name of the person (or system)"),
+		"kind":        str("created, edited, submitted, progress, close_requested, close_rejected, closed, review_passed, review_recurred, extension_requested, extension_approved, extension_refused, supervised, supervision_lifted, …"),
+		"from_status": obj{"type": []string{"string", "null"}, "description": "status before, when the step changed it"},
+		"to_status":   obj{"type": []string{"string", "null"}, "description": "status after, when the step changed it"},
+		"note":        str("note, reason or decision"),
+		"percent":     nullable("integer", "progress reported"),
+		"detail":      obj{"type": []string{"object", "null"}, "description": "step details, e.g. the new deadline"},
+		"evidence":    obj{"type": "array", "items": schemaRef("Evidence")},
+	})
+	schemas["Evidence"] = object([]string{"attachment_id", "name", "mime", "size", "url"}, obj{
+		"attachment_id": integer("attachment id"),
+		"name":          str("file name"),
+		"mime":          str("content type"),
+		"size":          integer("bytes"),
+		"url":           str("download URL"),
+	})
+	note := text(2000, "note")
+	percent := obj{"type": "integer", "minimum": 0, "maximum": 100, "description": "progress; not below the last report"}
+	files := fileArray("evidence files (" + attach.Accepted + "), each checked against its content")
+	schemas["ProgressRequest"] = object([]string{"note", "percent"}, obj{"note": note, "percent": percent})
+	schemas["ProgressForm"] = object([]string{"note", "percent"}, obj{"note": note, "percent": percent, "evidence": files})
+	closeProps := obj{
+		"note":           note,
+		"standard":       text(1000, "how the 销号 standard is met"),
+		"mech_title":     text(200, "long-term items: the rule or system built (建章立制)"),
+		"mech_doc_no":    text(100, "its document number (文号)"),
+		"mech_issued_on": str("its issuing date, YYYY-MM-DD, not after today"),
+	}
+	schemas["CloseRequest"] = object([]string{"note"}, closeProps)
+	closeForm := obj{"evidence": files, "mech_file": obj{"type": "string", "contentMediaType": "application/octet-stream", "description": "the mechanism's document"}}
+	for k, v := range closeProps {
+		closeForm[k] = v
+	}
+	schemas["CloseForm"] = object([]string{"note"}, closeForm)
+	schemas["VerifyRequest"] = object([]string{"approve"}, obj{
+		"approve": boolean("true closes the item (销号); false sends it back"),
+		"note":    text(2000, "the reason; required when refusing"),
+	})
+	schemas["ReviewRequest"] = object([]string{"recurred"}, obj{
+		"recurred": boolean("true: the problem is back; the item reopens"),
+		"note":     text(2000, "findings; required when recurred"),
+		"deadline": str("the new deadline (YYYY-MM-DD), required when recurred"),
+	})
+	schemas["ExtensionRequest"] = object([]string{"deadline", "reason"}, obj{
+		"deadline": str("the new deadline (YYYY-MM-DD), later than the current one"),
+		"reason":   text(2000, "why"),
+	})
+	schemas["ExtensionDecision"] = object([]string{"approve"}, obj{
+		"approve": boolean("grant (the deadline moves) or refuse"),
+		"note":    text(2000, "required when refusing"),
+	})
+	schemas["SuperviseRequest"] = object([]string{"interval_days"}, obj{
+		"interval_days": obj{"type": "integer", "minimum": 0, "maximum": 90, "description": "required report interval in days; 0 lifts the supervision"},
+		"note":          text(2000, "required when supervising"),
+	})
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
 	}
 	return out
 }

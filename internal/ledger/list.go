@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"net/url"
 	"slices"
 	"strconv"
@@ -33,6 +32,9 @@ type Filter struct {
 	Sort         string // deadline, -deadline, number, -created, light
 	Offset       int
 	Limit        int
+
+	// ExtensionPending: items with an extension request awaiting a decision.
+	ExtensionPending bool
 }
 
 // Sorts lists the accepted sort keys.
@@ -47,6 +49,7 @@ func ParseFilter(v url.Values) (Filter, error) {
 		Mine:       v.Get("mine") == "1" || v.Get("mine") == "true",
 		Q:          strings.TrimSpace(v.Get("q")), Sort: v.Get("sort"),
 	}
+	f.ExtensionPending = v.Get("extension_pending") == "1" || v.Get("extension_pending") == "true"
 	if f.Status != "" && f.Status != "review_due" && !slices.Contains(Statuses, Status(f.Status)) {
 		return f, apperr.Invalidf("status", "err.filter.status", f.Status)
 	}
@@ -116,6 +119,9 @@ func (f Filter) Values() url.Values {
 	if f.Mine {
 		v.Set("mine", "1")
 	}
+	if f.ExtensionPending {
+		v.Set("extension_pending", "1")
+	}
 	return v
 }
 
@@ -136,9 +142,12 @@ func (l *Ledger) where(ctx context.Context, p *org.Principal, f Filter, arg func
 	}
 	where = append(where, "("+strings.Join(reach, " OR ")+")")
 	if f.Unit != "" {
-		unit, err := org.UnitByCode(ctx, l.DB.Read, f.Unit)
-		if err != nil {
+		// a unit outside the principal's reach answers as one that does not exist
+		unit, err := org.GetUnit(ctx, l.DB, p, f.Unit)
+		if apperr.As(err) != nil {
 			return "", false, apperr.Invalidf("unit", "err.problem.unit_code.unknown", f.Unit)
+		} else if err != nil {
+			return "", false, err
 		}
 		where = append(where, store.Subtree("u.path", unit.Path, arg))
 	}
@@ -162,20 +171,23 @@ func (l *Ledger) where(ctx context.Context, p *org.Principal, f Filter, arg func
 		where = append(where, "EXISTS (SELECT 1 FROM problem_tags t WHERE t.problem_id = pr.id AND t.tag = "+arg(f.Tag)+")")
 	}
 	if f.Responsible != "" {
-		var id int64
-		err := l.DB.Read.QueryRowContext(ctx, `SELECT id FROM users WHERE username = $1`, f.Responsible).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
+		// as for units: a person outside the principal's reach does not exist here
+		u, err := org.GetUser(ctx, l.DB, p, strings.ToLower(f.Responsible))
+		if apperr.As(err) != nil {
 			return "", false, apperr.Invalidf("responsible", "err.problem.responsible.unknown", f.Responsible)
 		} else if err != nil {
 			return "", false, err
 		}
-		where = append(where, "pr.responsible_id = "+arg(id))
+		where = append(where, "pr.responsible_id = "+arg(u.ID))
 	}
 	if f.Mine && p != nil {
 		where = append(where, "pr.responsible_id = "+arg(p.UserID))
 	}
 	if f.Supervised {
 		where = append(where, "pr.supervised_at IS NOT NULL")
+	}
+	if f.ExtensionPending {
+		where = append(where, "pr.ext_deadline IS NOT NULL")
 	}
 	if f.DeadlineFrom != "" {
 		where = append(where, "pr.deadline >= "+arg(f.DeadlineFrom))

@@ -420,6 +420,9 @@ func (l *Ledger) Update(ctx context.Context, p *org.Principal, id int64, in Inpu
 			if err != nil || !org.Can(p, Write, unit.Path) {
 				return apperr.Invalidf("unit_code", "err.problem.unit_code.unknown", in.UnitCode)
 			}
+			if unit.Closed && unit.ID != pr.UnitID {
+				return apperr.Invalidf("unit_code", "err.unit.parent_closed", unit.Name)
+			}
 			respID, err := resolveResponsible(ctx, tx, in.Responsible, unit)
 			if err != nil {
 				return err
