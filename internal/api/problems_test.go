@@ -499,15 +499,15 @@ func TestProblemBadInput(t *testing.T) {
 
 		// evidence that is not what it says is refused, and nothing is recorded
 		exe := append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"), bytes.Repeat([]byte{0}, 200)...)
-		r = form(400, "invalid", "file", text("note", "已整改"), text("percent", "10"), file("evidence", "现场照片.png", exe))
+		r = form(400, "invalid", "evidence", text("note", "已整改"), text("percent", "10"), file("evidence", "现场照片.png", exe))
 		if r.errMessage() != "文件“现场照片.png”的内容与扩展名不符,请上传原始文件。" {
 			t.Fatalf("exe as png: %s", r.Raw)
 		}
-		r = form(400, "invalid", "file", text("note", "已整改"), text("percent", "10"), file("evidence", "setup.exe", exe))
+		r = form(400, "invalid", "evidence", text("note", "已整改"), text("percent", "10"), file("evidence", "setup.exe", exe))
 		if !strings.Contains(r.errMessage(), "setup.exe") {
 			t.Fatalf("exe: %s", r.Raw)
 		}
-		form(400, "invalid", "file", text("note", "已整改"), text("percent", "10"), file("evidence", "big.png", append(pic, make([]byte, attachMax)...)))
+		form(400, "invalid", "evidence", text("note", "已整改"), text("percent", "10"), file("evidence", "big.png", append(pic, make([]byte, attachMax)...)))
 		many := []part{text("note", "x"), text("percent", "5")}
 		for i := range 21 {
 			many = append(many, file("evidence", fmt.Sprintf("p%d.png", i), pic))

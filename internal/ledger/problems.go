@@ -535,7 +535,7 @@ func (l *Ledger) attachAll(ctx context.Context, tx *sql.Tx, p *org.Principal, id
 		}
 		a, err := l.Files.Put(ctx, tx, p.UserID, f.Name, f.R)
 		if err != nil {
-			return err
+			return onField(err, "evidence")
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO problem_evidence (problem_id, event_id, attachment_id) VALUES ($1, $2, $3)`, id, eventID, a.ID)
 		if err != nil {
@@ -553,6 +553,16 @@ func (l *Ledger) attachAll(ctx context.Context, tx *sql.Tx, p *org.Principal, id
 }
 
 const maxFilesPerStep = 20
+
+// onField names the form field a user error belongs to.
+func onField(err error, field string) error {
+	if e := apperr.As(err); e != nil && e.Kind == apperr.Invalid {
+		c := *e
+		c.Field = field
+		return &c
+	}
+	return err
+}
 
 // Submit opens a draft; it needs the 三定.
 func (l *Ledger) Submit(ctx context.Context, p *org.Principal, id int64) (Problem, error) {
@@ -671,7 +681,7 @@ func (l *Ledger) RequestClose(ctx context.Context, p *org.Principal, id int64, i
 				if m.File != nil {
 					a, err := l.Files.Put(ctx, tx, p.UserID, m.File.Name, m.File.R)
 					if err != nil {
-						return "", "", nil, nil, nil, err
+						return "", "", nil, nil, nil, onField(err, "mech_file")
 					}
 					attID = a.ID
 				}
