@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/luoshi/luoshi/internal/apperr"
+	"github.com/luoshi/luoshi/internal/attach"
 	"github.com/luoshi/luoshi/internal/audit"
 	"github.com/luoshi/luoshi/internal/auth"
 	"github.com/luoshi/luoshi/internal/backup"
@@ -27,6 +28,7 @@ import (
 	"github.com/luoshi/luoshi/internal/demo"
 	"github.com/luoshi/luoshi/internal/i18n"
 	"github.com/luoshi/luoshi/internal/jobs"
+	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/web"
@@ -173,6 +175,9 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 		if logins, err = demo.Load(ctx, db, cfg.AdminPassword); err != nil {
 			return fmt.Errorf("load demo: %w", err)
 		}
+		if _, err := demo.LoadLedger(ctx, db, ledger.New(db, attach.New(cfg.AttachmentsDir()))); err != nil {
+			return fmt.Errorf("load demo ledger: %w", err)
+		}
 	case demoMode:
 		fmt.Fprintln(stdout, "The database already holds data: the demo was not loaded again (demo logins below still work if it was loaded before).")
 		logins = nil
@@ -191,7 +196,8 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 
 	srv := web.New(db, cfg, log)
 	runner := jobs.NewRunner(db, log, srv.Metrics, jobs.Job{Name: "session_cleanup", Every: 10 * time.Minute,
-		Run: func(ctx context.Context) error { _, err := auth.CleanupSessions(ctx, db, srv.Policy); return err }})
+		Run: func(ctx context.Context) error { _, err := auth.CleanupSessions(ctx, db, srv.Policy); return err }},
+		srv.Ledger.Job(log))
 	runner.Start(ctx)
 
 	ln, err := net.Listen("tcp", cfg.Addr)

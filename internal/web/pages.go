@@ -64,6 +64,9 @@ func (s *Server) registerPages() {
 	s.handle("POST /users/{username}/reset-password", s.full(s.userResetPassword))
 	s.handle("POST /users/{username}/totp/reset", s.full(s.userResetTOTP))
 
+	s.registerLedgerPages()
+	s.registerDashboardPages()
+
 	s.handle("GET /account", s.full(s.accountPage))
 	s.handle("GET /account/password", s.full(s.passwordPage))
 	s.handle("POST /account/password", s.full(s.passwordSubmit))
@@ -76,6 +79,7 @@ func (s *Server) registerPages() {
 
 	s.handle("GET /settings", s.full(s.settingsPage))
 	s.handle("POST /settings/totp-roles", s.full(s.settingsTOTPRoles))
+	s.handle("POST /settings/ledger-rules", s.full(s.settingsLedgerRules))
 
 	// anything else: the app's own 404 page, which names nothing
 	s.handle("/", s.notFound)

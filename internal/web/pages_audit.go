@@ -13,6 +13,7 @@ import (
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/audit"
 	"github.com/luoshi/luoshi/internal/auth"
+	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/org"
 )
 
@@ -165,6 +166,13 @@ func (s *Server) auditVerify(w http.ResponseWriter, r *http.Request, p *org.Prin
 
 type settingsData struct {
 	Required []string
+	Rules    ledger.Rules
+	Classes  []string
+}
+
+// settingsRequired reads the roles that must use a second factor.
+func (s *Server) settingsRequired(r *http.Request) ([]string, error) {
+	return auth.RequiredTOTPRoles(r.Context(), s.DB.Read)
 }
 
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p *org.Principal) {
@@ -174,12 +182,17 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p *org.Pri
 	}
 	pg := s.newPage(r, "ui.nav.settings", "settings")
 	pg.flashFrom(r)
-	req, err := auth.RequiredTOTPRoles(r.Context(), s.DB.Read)
+	req, err := s.settingsRequired(r)
 	if err != nil {
 		s.failPage(w, r, err)
 		return
 	}
-	pg.D = settingsData{Required: req}
+	rules, err := s.Ledger.Rules(r.Context())
+	if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	pg.D = settingsData{Required: req, Rules: rules, Classes: ledger.Classes}
 	s.render(w, r, http.StatusOK, "settings", pg)
 }
 
@@ -196,7 +209,8 @@ func (s *Server) settingsTOTPRoles(w http.ResponseWriter, r *http.Request, p *or
 		}
 		pg := s.newPage(r, "ui.nav.settings", "settings")
 		st := s.formError(r, pg, "totp_roles", err)
-		pg.D = settingsData{Required: roles}
+		rules, _ := s.Ledger.Rules(r.Context())
+		pg.D = settingsData{Required: roles, Rules: rules, Classes: ledger.Classes}
 		s.render(w, r, st, "settings", pg)
 		return
 	}

@@ -55,6 +55,7 @@ type workbenchData struct {
 	Units  int
 	People int
 	Events []auditRow
+	Ledger *ledgerHome // the ledger's block (pages_ledger.go)
 }
 
 func (s *Server) workbench(w http.ResponseWriter, r *http.Request, p *org.Principal) {
@@ -89,6 +90,7 @@ func (s *Server) workbench(w http.ResponseWriter, r *http.Request, p *org.Princi
 			return
 		}
 	}
+	d.Ledger = s.ledgerWorkbench(ctx, p)
 	pg.D = d
 	s.render(w, r, http.StatusOK, "home", pg)
 }

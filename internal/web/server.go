@@ -16,8 +16,10 @@ import (
 
 	"github.com/luoshi/luoshi/internal/api"
 	"github.com/luoshi/luoshi/internal/apperr"
+	"github.com/luoshi/luoshi/internal/attach"
 	"github.com/luoshi/luoshi/internal/auth"
 	"github.com/luoshi/luoshi/internal/config"
+	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/metrics"
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/store"
@@ -39,6 +41,7 @@ type Server struct {
 	Policy  auth.Policy
 	Log     *slog.Logger
 	Metrics *metrics.Metrics
+	Ledger  *ledger.Ledger
 
 	mux    *http.ServeMux
 	routes []string // every registered pattern, for the route tests
@@ -57,7 +60,8 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 	if db.Read != db.Write {
 		pools["read"] = db.Read
 	}
-	s := &Server{DB: db, Cfg: cfg, Policy: pol, Log: log, Metrics: metrics.New(pools), mux: http.NewServeMux()}
+	s := &Server{DB: db, Cfg: cfg, Policy: pol, Log: log, Metrics: metrics.New(pools), mux: http.NewServeMux(),
+		Ledger: ledger.New(db, attach.New(cfg.AttachmentsDir()))}
 	s.handle("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", s.Metrics.Handler())
 	s.routes = append(s.routes, "GET /metrics")
@@ -65,7 +69,7 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	s.routes = append(s.routes, "GET /static/")
 	s.registerPages()
-	for _, r := range api.Register(s.mux, api.Deps{DB: db, Policy: pol, Log: log}) {
+	for _, r := range api.Register(s.mux, api.Deps{DB: db, Policy: pol, Log: log, Ledger: s.Ledger}) {
 		s.routes = append(s.routes, r)
 	}
 	return s

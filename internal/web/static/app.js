@@ -4,6 +4,11 @@
   "use strict";
 
   document.addEventListener("click", function (ev) {
+    // 督办单: the print button
+    if (ev.target.closest("[data-print]")) {
+      window.print();
+      return;
+    }
     // unit picker: choosing a suggestion fills the field it belongs to
     var pick = ev.target.closest("button.pick");
     if (pick) {
