@@ -213,7 +213,8 @@ func orderBy(sort string) string {
 	case "light":
 		return "CASE pr.light WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END, pr.deadline, pr.id"
 	default:
-		return "CASE WHEN pr.deadline IS NULL THEN 1 ELSE 0 END, pr.deadline, pr.id"
+		// work still owed first, by deadline; closed items after
+		return "CASE WHEN pr.status = 'closed' THEN 1 ELSE 0 END, CASE WHEN pr.deadline IS NULL THEN 1 ELSE 0 END, pr.deadline, pr.id"
 	}
 }
 
