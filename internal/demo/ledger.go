@@ -110,9 +110,14 @@ func LoadLedger(ctx context.Context, db *store.DB, l *ledger.Ledger) (int, error
 					dept := s%len(o.depts) + 1
 					creator := fmt.Sprintf("%s-h%d", oc, dept)
 					resp := fmt.Sprintf("%s-%d-o%d", oc, dept, s%2+1)
+					if featured && s < 6 {
+						// the printed officer login carries items in every early state
+						dept, resp = 1, "officer"
+					}
 					if featured && dept == 1 {
+						// the first department's handler and officer have the printed logins
 						creator = "handler"
-						if s%2 == 0 {
+						if resp == oc+"-1-o1" {
 							resp = "officer"
 						}
 					}
