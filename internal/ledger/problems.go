@@ -219,9 +219,7 @@ func resolveResponsible(ctx context.Context, q store.Queryer, username string, u
 
 // nextNumber hands out the next item number of the year: WT-2026-000123.
 func nextNumber(ctx context.Context, tx *sql.Tx, year int) (string, error) {
-	var n int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES ($1, 1)
-		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`, "problem-"+strconv.Itoa(year)).Scan(&n)
+	n, err := store.Next(ctx, tx, "problem-"+strconv.Itoa(year))
 	if err != nil {
 		return "", err
 	}
@@ -246,10 +244,31 @@ func (l *Ledger) Create(ctx context.Context, p *org.Principal, in Input) (Proble
 	return loadProblem(ctx, l.DB.Write, id)
 }
 
+// CreateLinked records, inside the caller's transaction, an item that another
+// capability spawns from a record it has authorized (a citizen report answered
+// as a problem, a substantiated lead, a bad rating): the caller's own action
+// decided it, so the ledger's write permission is not asked again. The item
+// is validated like any other.
+func (l *Ledger) CreateLinked(ctx context.Context, tx *sql.Tx, p *org.Principal, in Input) (Problem, error) {
+	in.Normalize()
+	if err := in.Validate(); err != nil {
+		return Problem{}, err
+	}
+	id, err := l.create(ctx, tx, p, in, false)
+	if err != nil {
+		return Problem{}, err
+	}
+	return loadProblem(ctx, tx, id)
+}
+
 // createTx writes a validated, normalized input inside tx and returns the new id.
 func (l *Ledger) createTx(ctx context.Context, tx *sql.Tx, p *org.Principal, in Input) (int64, error) {
+	return l.create(ctx, tx, p, in, true)
+}
+
+func (l *Ledger) create(ctx context.Context, tx *sql.Tx, p *org.Principal, in Input, checkWrite bool) (int64, error) {
 	unit, err := org.UnitByCode(ctx, tx, in.UnitCode)
-	if err != nil || !org.Can(p, Write, unit.Path) {
+	if err != nil || (checkWrite && !org.Can(p, Write, unit.Path)) {
 		return 0, apperr.Invalidf("unit_code", "err.problem.unit_code.unknown", in.UnitCode)
 	}
 	if unit.Closed {

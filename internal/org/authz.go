@@ -49,11 +49,16 @@ const (
 	ProblemVerify    Action = "problem.verify"    // decide closing (销号) and look-back (回头看)
 	ProblemSupervise Action = "problem.supervise" // put an item under named supervision (挂牌督办)
 	ProblemDecide    Action = "problem.decide"    // approve or refuse an extension (延期)
+
+	ClueRead   Action = "clue.read"   // see reports and leads handled in a unit (never the reporter's identity)
+	ClueHandle Action = "clue.handle" // triage, route, investigate and conclude them
+	ClueReveal Action = "clue.reveal" // read a reporter's identity, with a stated reason
 )
 
 // Actions lists every action (the authorization matrix enumerates them).
 var Actions = []Action{UnitRead, UnitWrite, UserRead, UserWrite, AuditRead, AdminWrite,
-	ProblemRead, ProblemWrite, ProblemVerify, ProblemSupervise, ProblemDecide}
+	ProblemRead, ProblemWrite, ProblemVerify, ProblemSupervise, ProblemDecide,
+	ClueRead, ClueHandle, ClueReveal}
 
 // policy says which actions each role allows within its scope.
 var policy = map[Role][]Action{
@@ -62,7 +67,7 @@ var policy = map[Role][]Action{
 	RoleDeputy:     {UnitRead, UserRead, ProblemRead, ProblemWrite, ProblemDecide},
 	RoleHandler:    {UnitRead, UserRead, ProblemRead, ProblemWrite},
 	RoleInspector:  {UnitRead, UserRead, AuditRead, ProblemRead, ProblemWrite, ProblemVerify, ProblemSupervise},
-	RoleDiscipline: {UnitRead, UserRead, AuditRead, ProblemRead},
+	RoleDiscipline: {UnitRead, UserRead, AuditRead, ProblemRead, ClueRead, ClueHandle, ClueReveal},
 	RoleOfficer:    {UnitRead, UserRead},
 }
 
@@ -166,4 +171,46 @@ func IsRootAdmin(p *Principal) bool {
 		}
 	}
 	return false
+}
+
+// Named is a person a lead names: their user id and their unit's path.
+type Named struct {
+	UserID   int64
+	UnitPath string
+}
+
+// Recused reports whether p must never see a lead naming these people: p is
+// one of them, or p leads (leader or deputy) the unit of one of them. It is
+// checked together with Can on every read of a lead, and the lists apply the
+// same rule in SQL (report.recusalSQL).
+func Recused(p *Principal, named []Named) bool {
+	if p == nil {
+		return true
+	}
+	for _, n := range named {
+		if n.UserID == p.UserID {
+			return true
+		}
+		for _, g := range p.Grants {
+			if (g.Role == RoleLeader || g.Role == RoleDeputy) && g.ScopePath != "" && strings.HasPrefix(n.UnitPath, g.ScopePath) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// LeadScopes returns the subtree paths in which p leads (leader or deputy):
+// a lead naming someone in them is hidden from p.
+func LeadScopes(p *Principal) []string {
+	if p == nil {
+		return nil
+	}
+	var out []string
+	for _, g := range p.Grants {
+		if (g.Role == RoleLeader || g.Role == RoleDeputy) && g.ScopePath != "" {
+			out = append(out, g.ScopePath)
+		}
+	}
+	return out
 }

@@ -53,6 +53,9 @@ var policyMatrix = []struct {
 	{"admin", org.ProblemVerify, "N-N-"},
 	{"admin", org.ProblemSupervise, "N-N-"},
 	{"admin", org.ProblemDecide, "N-N-"},
+	{"admin", org.ClueRead, "N-N-"},
+	{"admin", org.ClueHandle, "N-N-"},
+	{"admin", org.ClueReveal, "N-N-"},
 
 	{"cityadmin", org.UnitRead, "YNYN"},
 	{"cityadmin", org.UnitWrite, "YNYN"},
@@ -65,6 +68,9 @@ var policyMatrix = []struct {
 	{"cityadmin", org.ProblemVerify, "NNNN"},
 	{"cityadmin", org.ProblemSupervise, "NNNN"},
 	{"cityadmin", org.ProblemDecide, "NNNN"},
+	{"cityadmin", org.ClueRead, "NNNN"},
+	{"cityadmin", org.ClueHandle, "NNNN"},
+	{"cityadmin", org.ClueReveal, "NNNN"},
 
 	{"leader", org.UnitRead, "YNYN"},
 	{"leader", org.UnitWrite, "NNNN"},
@@ -77,6 +83,9 @@ var policyMatrix = []struct {
 	{"leader", org.ProblemVerify, "NNNN"},
 	{"leader", org.ProblemSupervise, "NNNN"},
 	{"leader", org.ProblemDecide, "YNYN"},
+	{"leader", org.ClueRead, "NNNN"},
+	{"leader", org.ClueHandle, "NNNN"},
+	{"leader", org.ClueReveal, "NNNN"},
 
 	{"deputy", org.UnitRead, "YNYN"},
 	{"deputy", org.UnitWrite, "NNNN"},
@@ -89,6 +98,9 @@ var policyMatrix = []struct {
 	{"deputy", org.ProblemVerify, "NNNN"},
 	{"deputy", org.ProblemSupervise, "NNNN"},
 	{"deputy", org.ProblemDecide, "YNYN"},
+	{"deputy", org.ClueRead, "NNNN"},
+	{"deputy", org.ClueHandle, "NNNN"},
+	{"deputy", org.ClueReveal, "NNNN"},
 
 	{"handler", org.UnitRead, "YNYN"},
 	{"handler", org.UnitWrite, "NNNN"},
@@ -101,6 +113,9 @@ var policyMatrix = []struct {
 	{"handler", org.ProblemVerify, "NNNN"},
 	{"handler", org.ProblemSupervise, "NNNN"},
 	{"handler", org.ProblemDecide, "NNNN"},
+	{"handler", org.ClueRead, "NNNN"},
+	{"handler", org.ClueHandle, "NNNN"},
+	{"handler", org.ClueReveal, "NNNN"},
 
 	{"officer", org.UnitRead, "YNYN"},
 	{"officer", org.UnitWrite, "NNNN"},
@@ -113,6 +128,9 @@ var policyMatrix = []struct {
 	{"officer", org.ProblemVerify, "NNNN"},
 	{"officer", org.ProblemSupervise, "NNNN"},
 	{"officer", org.ProblemDecide, "NNNN"},
+	{"officer", org.ClueRead, "NNNN"},
+	{"officer", org.ClueHandle, "NNNN"},
+	{"officer", org.ClueReveal, "NNNN"},
 
 	{"inspector", org.UnitRead, "YNYN"},
 	{"inspector", org.UnitWrite, "NNNN"},
@@ -125,6 +143,9 @@ var policyMatrix = []struct {
 	{"inspector", org.ProblemVerify, "YNYN"},
 	{"inspector", org.ProblemSupervise, "YNYN"},
 	{"inspector", org.ProblemDecide, "NNNN"},
+	{"inspector", org.ClueRead, "NNNN"},
+	{"inspector", org.ClueHandle, "NNNN"},
+	{"inspector", org.ClueReveal, "NNNN"},
 
 	{"discipline", org.UnitRead, "YNYN"},
 	{"discipline", org.UnitWrite, "NNNN"},
@@ -137,6 +158,9 @@ var policyMatrix = []struct {
 	{"discipline", org.ProblemVerify, "NNNN"},
 	{"discipline", org.ProblemSupervise, "NNNN"},
 	{"discipline", org.ProblemDecide, "NNNN"},
+	{"discipline", org.ClueRead, "YNYN"},
+	{"discipline", org.ClueHandle, "YNYN"},
+	{"discipline", org.ClueReveal, "YNYN"},
 
 	{"multi", org.UnitRead, "YNYN"},
 	{"multi", org.UnitWrite, "NNNN"},
@@ -149,6 +173,9 @@ var policyMatrix = []struct {
 	{"multi", org.ProblemVerify, "NNNN"},
 	{"multi", org.ProblemSupervise, "NNNN"},
 	{"multi", org.ProblemDecide, "NNNN"},
+	{"multi", org.ClueRead, "YNYN"},
+	{"multi", org.ClueHandle, "YNYN"},
+	{"multi", org.ClueReveal, "YNYN"},
 }
 
 // rootAdmins lists who may change deployment-wide settings (org.IsRootAdmin).

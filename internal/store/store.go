@@ -232,3 +232,12 @@ func Subtree(col, path string, arg func(any) string) string {
 	upper := path[:len(path)-1] + "0"
 	return "(" + col + " >= " + arg(path) + " AND " + col + " < " + arg(upper) + ")"
 }
+
+// Next hands out the next value of a named counter (1, 2, …) inside tx: the
+// source of human-quotable numbers such as WT-2026-000123.
+func Next(ctx context.Context, q Queryer, name string) (int64, error) {
+	var n int64
+	err := q.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES ($1, 1)
+		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`, name).Scan(&n)
+	return n, err
+}
