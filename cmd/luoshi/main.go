@@ -31,6 +31,7 @@ import (
 	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/vault"
 	"github.com/luoshi/luoshi/internal/web"
 )
 
@@ -47,6 +48,7 @@ Usage:
   luoshi backup --out FILE [flags]  snapshot the SQLite database and attachments (server may run)
   luoshi restore --in FILE --data DIR
                                     unpack a backup into an empty data folder
+  luoshi key check [flags]          check the master key against the database (exit 4 if wrong)
 
 Common flags (each also read from the environment):
   --data DIR    data folder, default ./luoshi-data (LUOSHI_DATA)
@@ -100,6 +102,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return backupCmd(rest, stdout, stderr)
 	case "restore":
 		return restoreCmd(rest, stdout, stderr)
+	case "key":
+		return keyCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -161,6 +165,9 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 		return err
 	}
 	defer db.Close()
+	if _, err := openVault(ctx, cfg, db); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(cfg.AttachmentsDir(), 0o700); err != nil && db.Dialect == store.SQLite {
 		return err
 	}
@@ -242,6 +249,9 @@ func migrate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	if _, err := openVault(context.Background(), cfg, db); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "schema version %d\n", v)
 	return nil
 }
@@ -387,7 +397,53 @@ func restoreCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "restored %d files into %s; start it with: luoshi serve --data %s\n", n, cfg.DataDir, filepath.Clean(cfg.DataDir))
+	fmt.Fprintf(stdout, "restored %d files into %s; the backup holds no master key: copy %s from your key backup into it, then start it with: luoshi serve --data %s\n",
+		n, cfg.DataDir, vault.KeyFileName, filepath.Clean(cfg.DataDir))
+	return nil
+}
+
+// openVault loads the master key (creating the key file on first start) and
+// refuses to go on when the database was bound to another key: starting with
+// a lost or wrong key must never pass silently.
+func openVault(ctx context.Context, cfg *config.Config, db *store.DB) (*vault.Vault, error) {
+	v, err := vault.LoadKey(cfg.DataDir, cfg.MasterKey)
+	if err != nil {
+		return nil, &exitError{4, "master key: " + err.Error()}
+	}
+	if err := v.Check(ctx, db.Write); err != nil {
+		return nil, &exitError{4, err.Error()}
+	}
+	return v, nil
+}
+
+// keyCmd: luoshi key check verifies the master key against the database
+// without creating or registering anything.
+func keyCmd(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "check" {
+		return &exitError{2, "usage: luoshi key check"}
+	}
+	cfg, err := parse("key check", args[1:], stderr, nil)
+	if err != nil {
+		return err
+	}
+	v, err := vault.LoadExistingKey(cfg.DataDir, cfg.MasterKey)
+	if err != nil {
+		return &exitError{4, "master key: " + err.Error()}
+	}
+	db, _, err := open(context.Background(), cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	bound, err := v.Verify(context.Background(), db.Read)
+	if err != nil {
+		return &exitError{4, err.Error()}
+	}
+	if !bound {
+		fmt.Fprintf(stdout, "master key %s from %s: the database has no key registered yet (the next start registers this one)\n", v.KeyID(), v.Source())
+		return nil
+	}
+	fmt.Fprintf(stdout, "master key %s from %s matches the database\n", v.KeyID(), v.Source())
 	return nil
 }
 

@@ -1,7 +1,8 @@
 // Package backup writes a consistent online snapshot of an SQLite deployment
 // (database and attachments) into one .tar.gz, and restores it into an empty
 // data folder. PostgreSQL deployments use pg_dump or continuous archiving
-// instead (see docs/operations.md).
+// instead (see docs/operations.md). The master key (master.key) is left out on
+// purpose: an archive that carried its own key would protect nothing.
 package backup
 
 import (

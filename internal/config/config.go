@@ -21,6 +21,7 @@ type Config struct {
 	DatabaseURL   string // postgres:// URL; empty = SQLite in DataDir
 	Demo          bool
 	AdminPassword string // first start only; from the environment, never a flag (flags show in ps)
+	MasterKey     string // LUOSHI_MASTER_KEY (base64); empty = the key file in DataDir. Never a flag.
 	BaseURL       string // how people reach this server, for printed links
 	SecureCookies bool   // set the Secure flag (behind HTTPS)
 	IdleTimeout   time.Duration
@@ -39,6 +40,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.AbsTimeout, "session-max", envDuration("LUOSHI_SESSION_MAX", 12*time.Hour), "end a session this long after sign-in (LUOSHI_SESSION_MAX)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LUOSHI_LOG_LEVEL", "info"), "debug, info, warn or error (LUOSHI_LOG_LEVEL)")
 	c.AdminPassword = os.Getenv("LUOSHI_ADMIN_PASSWORD")
+	c.MasterKey = os.Getenv("LUOSHI_MASTER_KEY")
 }
 
 // Validate checks the values and fills derived ones.
