@@ -1,0 +1,31 @@
+package report
+
+import "github.com/luoshi/luoshi/internal/vault"
+
+// VaultSealer seals with the deployment's vault: a fresh data key per report,
+// kept wrapped by the master key.
+type VaultSealer struct{ V *vault.Vault }
+
+// NewKey returns a fresh data key, wrapped.
+func (s VaultSealer) NewKey() ([]byte, error) {
+	_, wrapped, err := s.V.NewDataKey()
+	return wrapped, err
+}
+
+// Seal encrypts plaintext under the wrapped data key.
+func (s VaultSealer) Seal(wrapped, plaintext, aad []byte) ([]byte, error) {
+	dk, err := s.V.Unwrap(wrapped)
+	if err != nil {
+		return nil, err
+	}
+	return vault.Seal(dk, plaintext, aad), nil
+}
+
+// Open decrypts and authenticates a ciphertext under the wrapped data key.
+func (s VaultSealer) Open(wrapped, ciphertext, aad []byte) ([]byte, error) {
+	dk, err := s.V.Unwrap(wrapped)
+	if err != nil {
+		return nil, err
+	}
+	return vault.Open(dk, ciphertext, aad)
+}
