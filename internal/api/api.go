@@ -24,6 +24,7 @@ import (
 	"github.com/luoshi/luoshi/internal/i18n"
 	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/store"
 )
 
@@ -32,10 +33,11 @@ const Prefix = "/api/v1"
 
 // Deps is what the handlers need.
 type Deps struct {
-	DB     *store.DB
-	Policy auth.Policy
-	Log    *slog.Logger
-	Ledger *ledger.Ledger
+	DB      *store.DB
+	Policy  auth.Policy
+	Log     *slog.Logger
+	Ledger  *ledger.Ledger
+	Reports *report.Reports
 }
 
 type server struct {
@@ -77,6 +79,17 @@ func Register(mux *http.ServeMux, d Deps) []string {
 
 	s.registerProblems(authed)
 	s.registerProblemFiles(authed)
+	public := func(pattern string, h http.HandlerFunc) {
+		mux.Handle(pattern, h)
+		patterns = append(patterns, pattern)
+	}
+	s.registerReports(authed, func(pattern string, h func(http.ResponseWriter, *http.Request) error) {
+		public(pattern, func(w http.ResponseWriter, r *http.Request) {
+			if err := h(w, r); err != nil {
+				s.fail(w, r, err)
+			}
+		})
+	})
 
 	authed("GET "+Prefix+"/tokens", s.listTokens)
 	authed("POST "+Prefix+"/tokens", s.createToken)

@@ -89,9 +89,9 @@ func Substantiated(c string) bool { return c == "true" || c == "partly_true" }
 // Measures per form of the 四种形态 (the measure taken must fit the form).
 var Measures = map[int][]string{
 	1: {"criticism", "talk_reminder", "written_review", "admonish"}, // 批评教育 谈话提醒 责令检查 诫勉
-	2: {"warning", "serious_warning"},                                // 警告 严重警告
-	3: {"demotion", "dismissal_post", "probation"},                   // 降级 撤职 留党察看
-	4: {"expulsion", "transfer_judicial"},                            // 开除 移送司法机关
+	2: {"warning", "serious_warning"},                               // 警告 严重警告
+	3: {"demotion", "dismissal_post", "probation"},                  // 降级 撤职 留党察看
+	4: {"expulsion", "transfer_judicial"},                           // 开除 移送司法机关
 }
 
 // Limits on what a reporter can send.
@@ -165,7 +165,7 @@ func (in *Input) Normalize() {
 
 func checkLen(field, v string, required bool, max int) error {
 	if required && v == "" {
-		return apperr.Invalidf(field, "err.report."+field+".required")
+		return apperr.Invalidf(field, "err"+".report."+field+".required")
 	}
 	if utf8.RuneCountInString(v) > max {
 		return apperr.Invalidf(field, "err.report.too_long", max)

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -66,8 +67,22 @@ type Reports struct {
 	salted *saltCache
 }
 
-// New returns the channel. dir is the attachments folder.
+// noKey is the Sealer of a server started without a master key: every
+// report operation fails rather than store anything in the clear.
+type noKey struct{}
+
+var errNoKey = errors.New("report: no master key configured")
+
+func (noKey) NewKey() ([]byte, error)             { return nil, errNoKey }
+func (noKey) Seal(_, _, _ []byte) ([]byte, error) { return nil, errNoKey }
+func (noKey) Open(_, _, _ []byte) ([]byte, error) { return nil, errNoKey }
+
+// New returns the channel. dir is the attachments folder; a nil Sealer
+// refuses every operation.
 func New(db *store.DB, dir string, s Sealer, c Cleaner) *Reports {
+	if s == nil {
+		s = noKey{}
+	}
 	return &Reports{DB: db, Dir: dir, Seal: s, Clean: c, Rules: DefaultRules, Clock: time.Now, salted: &saltCache{}}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/luoshi/luoshi/internal/auth"
 	"github.com/luoshi/luoshi/internal/i18n"
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/report"
 )
 
 //go:embed templates
@@ -66,6 +67,7 @@ func (s *Server) registerPages() {
 
 	s.registerLedgerPages()
 	s.registerDashboardPages()
+	s.registerReportPages()
 
 	s.handle("GET /account", s.full(s.accountPage))
 	s.handle("GET /account/password", s.full(s.passwordPage))
@@ -120,6 +122,23 @@ var funcs = template.FuncMap{
 		return string(b)
 	},
 	"has": func(list []string, v string) bool { return slices.Contains(list, v) },
+	// nth is list[i], or "" past its end (a form re-rendered with fewer rows)
+	"nth": func(list []string, i int) string {
+		if i < len(list) {
+			return list[i]
+		}
+		return ""
+	},
+	"list3": func() []int { return []int{0, 1, 2} },
+	// pct shows a share as a percentage with one decimal
+	"pct": func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
+	"clueStatuses": func() []string {
+		out := make([]string, len(report.Statuses))
+		for i, s := range report.Statuses {
+			out[i] = string(s)
+		}
+		return out
+	},
 	// dict passes several values to a partial: dict "Pg" $ "Name" "unit_code"
 	"dict": func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)

@@ -67,7 +67,7 @@ func fixture(t *testing.T, db *store.DB) *httptest.Server {
 			t.Fatal(err)
 		}
 	}
-	srv := httptest.NewServer(web.New(db, &config.Config{}, slog.New(slog.DiscardHandler)).Handler())
+	srv := httptest.NewServer(web.New(db, &config.Config{DataDir: t.TempDir()}, slog.New(slog.DiscardHandler)).Handler())
 	t.Cleanup(srv.Close)
 	return srv
 }

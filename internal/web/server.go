@@ -22,7 +22,9 @@ import (
 	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/metrics"
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/vault"
 )
 
 //go:embed static
@@ -42,6 +44,7 @@ type Server struct {
 	Log     *slog.Logger
 	Metrics *metrics.Metrics
 	Ledger  *ledger.Ledger
+	Reports *report.Reports
 
 	mux    *http.ServeMux
 	routes []string // every registered pattern, for the route tests
@@ -62,6 +65,16 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 	}
 	s := &Server{DB: db, Cfg: cfg, Policy: pol, Log: log, Metrics: metrics.New(pools), mux: http.NewServeMux(),
 		Ledger: ledger.New(db, attach.New(cfg.AttachmentsDir()))}
+	// The reporting channel seals with the master key of the data folder (or
+	// LUOSHI_MASTER_KEY); serve has checked it against the database already.
+	s.Reports = report.New(db, cfg.AttachmentsDir(), nil, report.Scrubbed)
+	if cfg.DataDir != "" || cfg.MasterKey != "" {
+		if v, err := vault.LoadKey(cfg.DataDir, cfg.MasterKey); err != nil {
+			log.Error("master key", "err", err)
+		} else {
+			s.Reports.Seal = report.VaultSealer{V: v}
+		}
+	}
 	s.handle("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", s.Metrics.Handler())
 	s.routes = append(s.routes, "GET /metrics")
@@ -69,7 +82,7 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	s.routes = append(s.routes, "GET /static/")
 	s.registerPages()
-	for _, r := range api.Register(s.mux, api.Deps{DB: db, Policy: pol, Log: log, Ledger: s.Ledger}) {
+	for _, r := range api.Register(s.mux, api.Deps{DB: db, Policy: pol, Log: log, Ledger: s.Ledger, Reports: s.Reports}) {
 		s.routes = append(s.routes, r)
 	}
 	return s
