@@ -30,6 +30,7 @@ import (
 	"github.com/luoshi/luoshi/internal/jobs"
 	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/vault"
 	"github.com/luoshi/luoshi/internal/web"
@@ -165,7 +166,8 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 		return err
 	}
 	defer db.Close()
-	if _, err := openVault(ctx, cfg, db); err != nil {
+	v, err := openVault(ctx, cfg, db)
+	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(cfg.AttachmentsDir(), 0o700); err != nil && db.Dialect == store.SQLite {
@@ -182,8 +184,13 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 		if logins, err = demo.Load(ctx, db, cfg.AdminPassword); err != nil {
 			return fmt.Errorf("load demo: %w", err)
 		}
-		if _, err := demo.LoadLedger(ctx, db, ledger.New(db, attach.New(cfg.AttachmentsDir()))); err != nil {
+		l := ledger.New(db, attach.New(cfg.AttachmentsDir()))
+		if _, err := demo.LoadLedger(ctx, db, l); err != nil {
 			return fmt.Errorf("load demo ledger: %w", err)
+		}
+		reports := report.New(db, cfg.AttachmentsDir(), report.VaultSealer{V: v}, report.Scrubbed)
+		if _, err := demo.LoadReports(ctx, db, reports, l); err != nil {
+			return fmt.Errorf("load demo reports: %w", err)
 		}
 	case demoMode:
 		fmt.Fprintln(stdout, "The database already holds data: the demo was not loaded again (demo logins below still work if it was loaded before).")
@@ -204,7 +211,7 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 	srv := web.New(db, cfg, log)
 	runner := jobs.NewRunner(db, log, srv.Metrics, jobs.Job{Name: "session_cleanup", Every: 10 * time.Minute,
 		Run: func(ctx context.Context) error { _, err := auth.CleanupSessions(ctx, db, srv.Policy); return err }},
-		srv.Ledger.Job(log))
+		srv.Ledger.Job(log), srv.Reports.Job(log))
 	runner.Start(ctx)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
