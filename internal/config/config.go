@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,6 +28,9 @@ type Config struct {
 	IdleTimeout   time.Duration
 	AbsTimeout    time.Duration
 	LogLevel      string
+	// PublicPerDay caps public submissions per client address and day
+	// (counted under a salted hash forgotten daily); 0 = no cap.
+	PublicPerDay int
 }
 
 // Register adds the common flags to fs, with defaults from the environment.
@@ -39,6 +43,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdleTimeout, "session-idle", envDuration("LUOSHI_SESSION_IDLE", 30*time.Minute), "end a session unused this long (LUOSHI_SESSION_IDLE)")
 	fs.DurationVar(&c.AbsTimeout, "session-max", envDuration("LUOSHI_SESSION_MAX", 12*time.Hour), "end a session this long after sign-in (LUOSHI_SESSION_MAX)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LUOSHI_LOG_LEVEL", "info"), "debug, info, warn or error (LUOSHI_LOG_LEVEL)")
+	fs.IntVar(&c.PublicPerDay, "public-per-day", envInt("LUOSHI_PUBLIC_PER_DAY", 20), "public reports per client address and day; 0 = no cap (LUOSHI_PUBLIC_PER_DAY)")
 	c.AdminPassword = os.Getenv("LUOSHI_ADMIN_PASSWORD")
 	c.MasterKey = os.Getenv("LUOSHI_MASTER_KEY")
 }
@@ -98,6 +103,15 @@ func (c *Config) AttachmentsDir() string { return filepath.Join(c.DataDir, "atta
 func env(k, def string) string {
 	if v, ok := os.LookupEnv(k); ok && v != "" {
 		return v
+	}
+	return def
+}
+
+func envInt(k string, def int) int {
+	if v := os.Getenv(k); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
 	}
 	return def
 }

@@ -68,6 +68,7 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 	// The reporting channel seals with the master key of the data folder (or
 	// LUOSHI_MASTER_KEY); serve has checked it against the database already.
 	s.Reports = report.New(db, cfg.AttachmentsDir(), nil, report.Scrubbed)
+	s.Reports.Rules.PerDay = cfg.PublicPerDay
 	if cfg.DataDir != "" || cfg.MasterKey != "" {
 		if v, err := vault.LoadKey(cfg.DataDir, cfg.MasterKey); err != nil {
 			log.Error("master key", "err", err)
