@@ -43,6 +43,7 @@ type options struct {
 	maxRequests int64
 	mix         string
 	label       string
+	unit        string // report mix
 }
 
 func main() {
@@ -52,7 +53,8 @@ func main() {
 	dur := flag.Duration("duration", 30*time.Second, "how long to send requests")
 	conc := flag.Int("concurrency", 32, "closed-loop workers (each a different user)")
 	maxReq := flag.Int64("max-requests", 5_000_000, "stop after this many requests in all")
-	mix := flag.String("mix", "pages", "pages (staff web pages, session cookie) or api (JSON API, Bearer token)")
+	mix := flag.String("mix", "pages", "pages (staff web pages, session cookie), api (JSON API, Bearer token) or report (public submissions and look-ups, no account)")
+	unit := flag.String("unit", "", "report mix: the unit code the public reports name")
 	label := flag.String("label", "", "first column of the Markdown row (e.g. sqlite)")
 	flag.Parse()
 	o, err := check(*base, *usersFile, *pw, *dur, *conc, *maxReq, *mix)
@@ -61,6 +63,11 @@ func main() {
 		os.Exit(2)
 	}
 	o.label = *label
+	o.unit = *unit
+	if o.mix == "report" && o.unit == "" {
+		fmt.Fprintln(os.Stderr, "loadgen: --mix report needs --unit CODE")
+		os.Exit(2)
+	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
@@ -75,11 +82,14 @@ func check(base, usersFile, pw string, dur time.Duration, conc int, maxReq int64
 	if !loopback(u.Hostname()) {
 		return nil, fmt.Errorf("--base %q: only loopback hosts (127.0.0.1, ::1, localhost) are allowed", base)
 	}
-	if mix != "pages" && mix != "api" {
-		return nil, fmt.Errorf("--mix must be pages or api")
+	if mix != "pages" && mix != "api" && mix != "report" {
+		return nil, fmt.Errorf("--mix must be pages, api or report")
 	}
 	if conc < 1 || conc > 1024 || dur <= 0 || maxReq < 1 {
 		return nil, fmt.Errorf("bad --concurrency, --duration or --max-requests")
+	}
+	if mix == "report" { // the public needs no account
+		return &options{base: u, users: make([]string, conc), duration: dur, concurrency: conc, maxRequests: maxReq, mix: mix}, nil
 	}
 	if pw == "" {
 		return nil, fmt.Errorf("--password is required")
@@ -131,6 +141,7 @@ type worker struct {
 	units    []string
 	people   []string
 	rnd      *rand.Rand
+	receipts [][2]string // report mix: acknowledged receipts and keys
 	samples  []sample
 	errs     map[string]int // by status ("503", "transport")
 }
@@ -186,6 +197,9 @@ func run(o *options) error {
 
 // setup signs the worker in and learns what it may look at.
 func (w *worker) setup() error {
+	if w.o.mix == "report" {
+		return nil
+	}
 	form := url.Values{"username": {w.username}, "password": {w.o.password}}
 	resp, err := w.client.PostForm(w.o.base.JoinPath("/login").String(), form)
 	if err != nil {
@@ -276,6 +290,10 @@ func (w *worker) json(method, path string, body []byte, out any) error {
 
 // one sends one request of the mix and records its latency.
 func (w *worker) one() {
+	if w.o.mix == "report" {
+		w.oneReport()
+		return
+	}
 	unit := w.units[w.rnd.IntN(len(w.units))]
 	var route, path string
 	if w.o.mix == "pages" {

@@ -63,6 +63,7 @@ type Lead struct {
 
 	handlingPath string
 	handlingID   int64
+	receipt      string // what sealed values are bound to (see aad)
 	wrapped      []byte
 	sealed       []byte
 }
@@ -71,7 +72,7 @@ const leadCols = `r.id, r.number, r.channel, r.category, u.code, u.name, h.code,
 	r.received_on, r.ack_due, COALESCE(r.acked_at, 0), r.method, COALESCE(r.conclude_due, ''), r.conclusion, r.form,
 	r.measure, r.prior_case, COALESCE(r.pending_by, 0), COALESCE(r.concluded_on, ''), COALESCE(r.feedback_due, ''),
 	COALESCE(r.feedback_at, 0), COALESCE(m.number, ''), COALESCE(r.problem_id, 0), r.public_outcome, r.created_at,
-	r.wrapped_key, r.sealed`
+	r.wrapped_key, r.sealed, r.receipt`
 
 const leadFrom = ` FROM reports r JOIN units u ON u.id = r.unit_id JOIN units h ON h.id = r.handling_unit_id
 	LEFT JOIN reports m ON m.id = r.merged_into`
@@ -82,7 +83,7 @@ func scanLead(s interface{ Scan(...any) error }) (Lead, error) {
 	err := s.Scan(&l.ID, &l.Number, &l.Channel, &l.Category, &l.UnitCode, &l.UnitName, &l.HandlingCode, &l.HandlingName,
 		&l.handlingPath, &l.handlingID, &status, &l.RealName, &l.ReceivedOn, &l.AckDue, &l.AckedAt, &l.Method,
 		&l.ConcludeDue, &l.Conclusion, &l.Form, &l.Measure, &l.PriorCase, &l.PendingBy, &l.ConcludedOn, &l.FeedbackDue,
-		&l.FeedbackAt, &l.MergedInto, &l.ProblemID, &l.PublicOutcome, &l.CreatedAt, &l.wrapped, &l.sealed)
+		&l.FeedbackAt, &l.MergedInto, &l.ProblemID, &l.PublicOutcome, &l.CreatedAt, &l.wrapped, &l.sealed, &l.receipt)
 	l.Status = Status(status)
 	return l, err
 }
@@ -95,7 +96,7 @@ func (l *Lead) late(today string) {
 
 func (r *Reports) open(l *Lead) error {
 	var s Sealed
-	if err := r.openJSON(l.wrapped, l.sealed, l.Number, "content", &s); err != nil {
+	if err := r.openJSON(l.wrapped, l.sealed, l.receipt, "content", &s); err != nil {
 		return err
 	}
 	l.Subject, l.Content, l.When, l.Where, l.Accused = s.Subject, s.Content, s.When, s.Where, s.Accused
@@ -158,7 +159,7 @@ func (r *Reports) Get(ctx context.Context, p *org.Principal, id int64) (Lead, er
 	if err := r.open(&l); err != nil {
 		return l, err
 	}
-	if l.Timeline, err = r.timeline(ctx, l.ID, l.Number, l.wrapped, false); err != nil {
+	if l.Timeline, err = r.timeline(ctx, l.ID, l.receipt, l.wrapped, false); err != nil {
 		return l, err
 	}
 	err = audit.Record(ctx, r.DB, audit.Event{Actor: p.Actor(), Action: "report.read", ObjectType: "report",
@@ -188,7 +189,7 @@ func (r *Reports) File(ctx context.Context, p *org.Principal, id, fileID int64) 
 	if err != nil {
 		return File{}, nil, err
 	}
-	f, data, err := r.openFile(ctx, l.ID, l.Number, l.wrapped, fileID)
+	f, data, err := r.openFile(ctx, l.ID, l.receipt, l.wrapped, fileID)
 	if err != nil {
 		return f, nil, err
 	}
@@ -341,7 +342,7 @@ func (r *Reports) ack(ctx context.Context, tx *sql.Tx, p *org.Principal, l *Lead
 	if _, err := tx.ExecContext(ctx, `UPDATE reports SET acked_at = $1, acked_by = $2 WHERE id = $3`, now, p.UserID, l.ID); err != nil {
 		return err
 	}
-	_, err := r.addEvent(ctx, tx, l.ID, l.Number, l.wrapped, event{Kind: "accepted", Stage: "accepted", Public: true, Actor: p.UserID})
+	_, err := r.addEvent(ctx, tx, l.ID, l.receipt, l.wrapped, event{Kind: "accepted", Stage: "accepted", Public: true, Actor: p.UserID})
 	l.AckedAt = now
 	return err
 }
@@ -367,7 +368,7 @@ func (r *Reports) Register(ctx context.Context, p *org.Principal, id int64, text
 			string(Registered), due, l.ID); err != nil {
 			return nil, err
 		}
-		_, err = r.addEvent(ctx, tx, l.ID, l.Number, l.wrapped, event{Kind: "registered", Actor: p.UserID, Note: n})
+		_, err = r.addEvent(ctx, tx, l.ID, l.receipt, l.wrapped, event{Kind: "registered", Actor: p.UserID, Note: n})
 		return map[string]any{"status": string(Registered)}, err
 	})
 }
@@ -439,13 +440,13 @@ func (r *Reports) Assign(ctx context.Context, p *org.Principal, id int64, unitCo
 			u.ID, string(status), l.ID); err != nil {
 			return nil, err
 		}
-		_, err = r.addEvent(ctx, tx, l.ID, l.Number, l.wrapped, event{Kind: "assigned", Stage: "assigned", Public: true,
+		_, err = r.addEvent(ctx, tx, l.ID, l.receipt, l.wrapped, event{Kind: "assigned", Stage: "assigned", Public: true,
 			Actor: p.UserID, Detail: u.Code})
 		if err != nil {
 			return nil, err
 		}
 		if n != "" {
-			_, err = r.addEvent(ctx, tx, l.ID, l.Number, l.wrapped, event{Kind: "note", Actor: p.UserID, Note: n})
+			_, err = r.addEvent(ctx, tx, l.ID, l.receipt, l.wrapped, event{Kind: "note", Actor: p.UserID, Note: n})
 		}
 		return map[string]any{"unit": u.Code, "named": len(named)}, err
 	})
@@ -484,7 +485,7 @@ func (r *Reports) Transfer(ctx context.Context, p *org.Principal, id int64, unit
 			acked_at = NULL, acked_by = NULL, conclude_due = NULL WHERE id = $4`, u.ID, string(Received), due, l.ID); err != nil {
 			return nil, err
 		}
-		_, err = r.addEvent(ctx, tx, l.ID, l.Number, l.wrapped, event{Kind: "transferred", Stage: "assigned", Public: true,
+		_, err = r.addEvent(ctx, tx, l.ID, l.receipt, l.wrapped, event{Kind: "transferred", Stage: "assigned", Public: true,
 			Actor: p.UserID, Note: why, Detail: u.Code})
 		return map[string]any{"to": u.Code}, err
 	})
@@ -530,7 +531,7 @@ func (r *Reports) Answer(ctx context.Context, p *org.Principal, l *ledger.Ledger
 			feedback_at = $3 WHERE id = $5`, string(Answered), nullID(problemID), r.now().UnixMilli(), today, lead.ID); err != nil {
 			return nil, err
 		}
-		_, err = r.addEvent(ctx, tx, lead.ID, lead.Number, lead.wrapped, event{Kind: "answered", Stage: "feedback",
+		_, err = r.addEvent(ctx, tx, lead.ID, lead.receipt, lead.wrapped, event{Kind: "answered", Stage: "feedback",
 			Public: true, Actor: p.UserID, Note: reply})
 		return map[string]any{"problem": problemID}, err
 	})
@@ -575,7 +576,7 @@ func (r *Reports) Merge(ctx context.Context, p *org.Principal, id int64, into st
 			string(Merged), intoID, target.handlingID, l.ID); err != nil {
 			return nil, err
 		}
-		_, err = r.addEvent(ctx, tx, l.ID, l.Number, l.wrapped, event{Kind: "merged", Stage: "assigned", Public: true,
+		_, err = r.addEvent(ctx, tx, l.ID, l.receipt, l.wrapped, event{Kind: "merged", Stage: "assigned", Public: true,
 			Actor: p.UserID, Note: n, Detail: target.Number})
 		return map[string]any{"into": target.Number}, err
 	})
@@ -602,7 +603,7 @@ func (r *Reports) SetMethod(ctx context.Context, p *org.Principal, id int64, met
 		if l.Status == Registered {
 			stage = "investigating"
 		}
-		_, err = r.addEvent(ctx, tx, l.ID, l.Number, l.wrapped, event{Kind: "method", Stage: stage, Public: stage != "",
+		_, err = r.addEvent(ctx, tx, l.ID, l.receipt, l.wrapped, event{Kind: "method", Stage: stage, Public: stage != "",
 			Actor: p.UserID, Note: n, Detail: method})
 		return map[string]any{"method": method}, err
 	})
@@ -622,12 +623,12 @@ func (r *Reports) Record(ctx context.Context, p *org.Principal, id int64, text s
 		if err != nil {
 			return nil, err
 		}
-		eid, err := r.addEvent(ctx, tx, l.ID, l.Number, l.wrapped, event{Kind: "record", Actor: p.UserID, Note: n})
+		eid, err := r.addEvent(ctx, tx, l.ID, l.receipt, l.wrapped, event{Kind: "record", Actor: p.UserID, Note: n})
 		if err != nil {
 			return nil, err
 		}
 		for _, f := range cleaned {
-			if err := r.writeSealed(ctx, tx, l.wrapped, l.Number, l.ID, eid, f); err != nil {
+			if err := r.writeSealed(ctx, tx, l.wrapped, l.receipt, l.ID, eid, f); err != nil {
 				return nil, err
 			}
 		}
@@ -708,7 +709,7 @@ func (r *Reports) Conclude(ctx context.Context, p *org.Principal, l *ledger.Ledg
 				string(PendingPrior), p.UserID, lead.ID); err != nil {
 				return nil, err
 			}
-			_, err := r.addEvent(ctx, tx, lead.ID, lead.Number, lead.wrapped, event{Kind: "prior_requested", Actor: p.UserID,
+			_, err := r.addEvent(ctx, tx, lead.ID, lead.receipt, lead.wrapped, event{Kind: "prior_requested", Actor: p.UserID,
 				Note: c.Note, Detail: c.PriorCase})
 			return map[string]any{"conclusion": c.Conclusion, "prior_case": c.PriorCase}, err
 		}
@@ -761,14 +762,14 @@ func (r *Reports) finish(ctx context.Context, tx *sql.Tx, p *org.Principal, l *l
 			nullID(problemID), id); err != nil {
 			return err
 		}
-		var number string
+		var receipt string
 		var wrapped []byte
 		if i == 0 {
-			number, wrapped = lead.Number, lead.wrapped
-		} else if err := tx.QueryRowContext(ctx, `SELECT number, wrapped_key FROM reports WHERE id = $1`, id).Scan(&number, &wrapped); err != nil {
+			receipt, wrapped = lead.receipt, lead.wrapped
+		} else if err := tx.QueryRowContext(ctx, `SELECT receipt, wrapped_key FROM reports WHERE id = $1`, id).Scan(&receipt, &wrapped); err != nil {
 			return err
 		}
-		if _, err := r.addEvent(ctx, tx, id, number, wrapped, event{Kind: "concluded", Stage: "concluded", Public: true,
+		if _, err := r.addEvent(ctx, tx, id, receipt, wrapped, event{Kind: "concluded", Stage: "concluded", Public: true,
 			Actor: p.UserID, Note: c.Note, Detail: c.Conclusion}); err != nil {
 			return err
 		}
@@ -801,7 +802,7 @@ func (r *Reports) Approve(ctx context.Context, p *org.Principal, l *ledger.Ledge
 				WHERE id = $2`, string(Investigating), lead.ID); err != nil {
 				return nil, err
 			}
-			if _, err := r.addEvent(ctx, tx, lead.ID, lead.Number, lead.wrapped, event{Kind: "prior_refused", Actor: p.UserID, Note: n}); err != nil {
+			if _, err := r.addEvent(ctx, tx, lead.ID, lead.receipt, lead.wrapped, event{Kind: "prior_refused", Actor: p.UserID, Note: n}); err != nil {
 				return nil, err
 			}
 		}
@@ -824,7 +825,7 @@ func (r *Reports) Feedback(ctx context.Context, p *org.Principal, id int64, text
 			return nil, err
 		}
 		late := l.FeedbackLate
-		_, err = r.addEvent(ctx, tx, l.ID, l.Number, l.wrapped, event{Kind: "feedback", Stage: "feedback", Public: true,
+		_, err = r.addEvent(ctx, tx, l.ID, l.receipt, l.wrapped, event{Kind: "feedback", Stage: "feedback", Public: true,
 			Actor: p.UserID, Note: n})
 		return map[string]any{"late": late}, err
 	})
@@ -840,7 +841,7 @@ func (r *Reports) Message(ctx context.Context, p *org.Principal, id int64, text 
 		if err != nil {
 			return nil, err
 		}
-		_, err = r.addEvent(ctx, tx, l.ID, l.Number, l.wrapped, event{Kind: "handler_message", Public: true, Actor: p.UserID, Note: n})
+		_, err = r.addEvent(ctx, tx, l.ID, l.receipt, l.wrapped, event{Kind: "handler_message", Public: true, Actor: p.UserID, Note: n})
 		return nil, err
 	})
 }
@@ -870,10 +871,10 @@ func (r *Reports) RevealIdentity(ctx context.Context, p *org.Principal, id int64
 			return apperr.New(apperr.NotFound, "anonymous", "", "err.report.anonymous")
 		}
 		ident = &Identity{}
-		if err := r.openJSON(l.wrapped, sealed, l.Number, "identity", ident); err != nil {
+		if err := r.openJSON(l.wrapped, sealed, l.receipt, "identity", ident); err != nil {
 			return err
 		}
-		if _, err := r.addEvent(ctx, tx, l.ID, l.Number, l.wrapped, event{Kind: "identity_revealed", Actor: p.UserID, Note: reason}); err != nil {
+		if _, err := r.addEvent(ctx, tx, l.ID, l.receipt, l.wrapped, event{Kind: "identity_revealed", Actor: p.UserID, Note: reason}); err != nil {
 			return err
 		}
 		_, err = audit.Append(ctx, tx, audit.Event{Actor: p.Actor(), Action: "report.identity_read", ObjectType: "report",

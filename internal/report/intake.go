@@ -3,8 +3,10 @@ package report
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/audit"
@@ -65,6 +67,29 @@ func (r *Reports) SelfReport(ctx context.Context, p *org.Principal, in Input, fi
 	return r.submit(ctx, p, in, files, "")
 }
 
+// pending is a submission prepared outside any transaction: validated,
+// cleaned, sealed, its files written and its key hashed. Only rows remain.
+type pending struct {
+	self     *org.Principal
+	in       Input
+	addr     string
+	receipt  string
+	keyHash  string
+	wrapped  []byte
+	sealed   []byte
+	identity []byte
+	files    []sealedFile
+	ackDue   string
+	today    time.Time
+
+	number string // set by the commit
+	err    error
+	done   chan struct{}
+}
+
+// errCollision asks for a fresh receipt (two reports drew the same one).
+var errCollision = errors.New("report: receipt collision")
+
 func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, files []Upload, addr string) (Receipt, error) {
 	in.Normalize()
 	if err := in.Validate(); err != nil {
@@ -75,106 +100,181 @@ func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, fil
 		return Receipt{}, err
 	}
 	key := NewKey()
-	keyHash := HashKey(key) // the slow part, outside the transaction
 	today := r.today()
 	ackDue, err := r.workdaysAfter(ctx, today, r.Rules.AckDays)
 	if err != nil {
 		return Receipt{}, err
 	}
-	wrapped, err := r.Seal.NewKey()
-	if err != nil {
-		return Receipt{}, err
-	}
-	var out Receipt
-	err = r.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if self == nil {
-			if err := r.limit(ctx, tx, "submit", addr, r.Rules.PerDay); err != nil {
-				return err
-			}
+	p := &pending{self: self, in: in, addr: addr, keyHash: HashKey(key), ackDue: ackDue, today: today}
+	for range 3 {
+		p.receipt, p.files, p.err = NewReceipt(), nil, nil
+		if p.wrapped, err = r.Seal.NewKey(); err != nil {
+			return Receipt{}, err
 		}
-		unit, err := org.UnitByCode(ctx, tx, in.UnitCode)
-		if err != nil || unit.Closed {
-			return apperr.Invalidf("unit_code", "err.report.unit_code.unknown", in.UnitCode)
+		if p.sealed, err = r.sealJSON(p.wrapped, p.receipt, "content", Sealed{Subject: in.Subject, Content: in.Content,
+			When: in.When, Where: in.Where, Accused: in.Accused}); err != nil {
+			return Receipt{}, err
 		}
-		handling, err := handlingUnit(ctx, tx, unit)
-		if err != nil {
-			return err
-		}
-		named, err := matchNamed(ctx, tx, handling, in.Accused, self)
-		if err != nil {
-			return err
-		}
-		handling, err = recuseLeaders(ctx, tx, handling, named)
-		if err != nil {
-			return err
-		}
-		n, err := store.Next(ctx, tx, "report-"+strconv.Itoa(today.Year()))
-		if err != nil {
-			return err
-		}
-		out.Number = fmt.Sprintf("JB-%d-%06d", today.Year(), n)
-		out.Key = key
-		sealed, err := r.sealJSON(wrapped, out.Number, "content", Sealed{Subject: in.Subject, Content: in.Content,
-			When: in.When, Where: in.Where, Accused: in.Accused})
-		if err != nil {
-			return err
-		}
-		var identity []byte
+		p.identity = nil
 		if in.Reporter != nil {
-			if identity, err = r.sealJSON(wrapped, out.Number, "identity", in.Reporter); err != nil {
-				return err
+			if p.identity, err = r.sealJSON(p.wrapped, p.receipt, "identity", in.Reporter); err != nil {
+				return Receipt{}, err
 			}
-		}
-		channel := "public"
-		actor := Public
-		if self != nil {
-			channel, actor = "self", self.Actor()
-		}
-		now := r.now().UnixMilli()
-		var id int64
-		for range 5 { // a receipt collision is rare; draw again
-			out.Receipt = NewReceipt()
-			var exists int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports WHERE receipt = $1`, out.Receipt).Scan(&exists); err != nil {
-				return err
-			}
-			if exists == 0 {
-				break
-			}
-		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO reports (number, receipt, key_hash, channel, category, unit_id, handling_unit_id,
-			status, real_name, wrapped_key, sealed, identity, received_on, ack_due, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id`,
-			out.Number, out.Receipt, keyHash, channel, in.Category, unit.ID, handling.ID, string(Received),
-			boolInt(in.Reporter != nil), wrapped, sealed, identity, calendar.FormatDay(today), ackDue, now).Scan(&id)
-		if err != nil {
-			return err
-		}
-		for _, nm := range named {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO report_named (report_id, user_id, unit_path) VALUES ($1, $2, $3)
-				ON CONFLICT DO NOTHING`, id, nm.UserID, nm.UnitPath); err != nil {
-				return err
-			}
-		}
-		ev, err := r.addEvent(ctx, tx, id, out.Number, wrapped, event{Kind: "submitted", Public: true, Actor: actorID(self)})
-		if err != nil {
-			return err
 		}
 		for _, f := range cleaned {
-			if err := r.writeSealed(ctx, tx, wrapped, out.Number, id, ev, f); err != nil {
+			sf, err := r.storeFile(p.wrapped, p.receipt, f)
+			if err != nil {
+				return Receipt{}, err
+			}
+			p.files = append(p.files, sf)
+		}
+		r.commitGrouped(p)
+		if !errors.Is(p.err, errCollision) {
+			break
+		}
+	}
+	if p.err != nil {
+		return Receipt{}, p.err
+	}
+	return Receipt{Number: p.number, Receipt: p.receipt, Key: key}, nil
+}
+
+// commitGrouped commits p together with whatever other submissions are
+// waiting: one transaction, so one durable flush (fsync), for many reports.
+// The first submitter to find no commit running becomes the committer and
+// keeps committing batches until the queue is empty; the others wait for
+// theirs. Nothing is acknowledged before its batch is committed.
+func (r *Reports) commitGrouped(p *pending) {
+	p.done = make(chan struct{})
+	g := &r.group
+	g.mu.Lock()
+	g.queue = append(g.queue, p)
+	if g.running {
+		g.mu.Unlock()
+		<-p.done
+		return
+	}
+	g.running = true
+	g.mu.Unlock()
+	for {
+		g.mu.Lock()
+		batch := g.queue
+		if len(batch) > maxBatch {
+			batch = batch[:maxBatch]
+		}
+		g.queue = g.queue[len(batch):]
+		if len(batch) == 0 {
+			g.running = false
+			g.mu.Unlock()
+			break
+		}
+		g.mu.Unlock()
+		r.commitBatch(batch)
+		for _, b := range batch {
+			close(b.done)
+		}
+	}
+	<-p.done
+}
+
+const maxBatch = 128
+
+// commitBatch writes a batch in one transaction. Each submission sits in a
+// savepoint of its own, so one that fails (an unknown unit, the day's cap)
+// fails alone; a failed commit fails them all.
+func (r *Reports) commitBatch(batch []*pending) {
+	ctx := context.Background() // the batch outlives any one request
+	err := r.DB.Tx(ctx, func(tx *sql.Tx) error {
+		for _, p := range batch {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT sub`); err != nil {
+				return err
+			}
+			p.err = r.insert(ctx, tx, p)
+			if p.err != nil {
+				if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT sub`); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT sub`); err != nil {
 				return err
 			}
 		}
-		// The audit entry names the report, never its content or its reporter.
-		_, err = audit.Append(ctx, tx, audit.Event{Actor: actor, Action: "report.submit", ObjectType: "report",
-			ObjectID: out.Number, UnitID: handling.ID, Detail: map[string]any{"category": in.Category, "channel": channel,
-				"files": len(cleaned), "real_name": in.Reporter != nil}})
-		return err
+		return nil
 	})
 	if err != nil {
-		return Receipt{}, err
+		for _, p := range batch {
+			if p.err == nil {
+				p.err = err
+			}
+		}
 	}
-	return out, nil
+}
+
+// insert writes one prepared submission's rows.
+func (r *Reports) insert(ctx context.Context, tx *sql.Tx, p *pending) error {
+	in := p.in
+	if p.self == nil {
+		if err := r.limit(ctx, tx, "submit", p.addr, r.Rules.PerDay); err != nil {
+			return err
+		}
+	}
+	unit, err := org.UnitByCode(ctx, tx, in.UnitCode)
+	if err != nil || unit.Closed {
+		return apperr.Invalidf("unit_code", "err.report.unit_code.unknown", in.UnitCode)
+	}
+	handling, err := handlingUnit(ctx, tx, unit)
+	if err != nil {
+		return err
+	}
+	named, err := matchNamed(ctx, tx, handling, in.Accused, p.self)
+	if err != nil {
+		return err
+	}
+	if handling, err = recuseLeaders(ctx, tx, handling, named); err != nil {
+		return err
+	}
+	n, err := store.Next(ctx, tx, "report-"+strconv.Itoa(p.today.Year()))
+	if err != nil {
+		return err
+	}
+	p.number = fmt.Sprintf("JB-%d-%06d", p.today.Year(), n)
+	channel, actor := "public", Public
+	if p.self != nil {
+		channel, actor = "self", p.self.Actor()
+	}
+	now := r.now().UnixMilli()
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO reports (number, receipt, key_hash, channel, category, unit_id, handling_unit_id,
+		status, real_name, wrapped_key, sealed, identity, received_on, ack_due, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id`,
+		p.number, p.receipt, p.keyHash, channel, in.Category, unit.ID, handling.ID, string(Received),
+		boolInt(in.Reporter != nil), p.wrapped, p.sealed, p.identity, calendar.FormatDay(p.today), p.ackDue, now).Scan(&id)
+	if store.IsUniqueViolation(err) {
+		return errCollision
+	}
+	if err != nil {
+		return err
+	}
+	for _, nm := range named {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO report_named (report_id, user_id, unit_path) VALUES ($1, $2, $3)
+			ON CONFLICT DO NOTHING`, id, nm.UserID, nm.UnitPath); err != nil {
+			return err
+		}
+	}
+	ev, err := r.addEvent(ctx, tx, id, p.receipt, p.wrapped, event{Kind: "submitted", Public: true, Actor: actorID(p.self)})
+	if err != nil {
+		return err
+	}
+	for _, f := range p.files {
+		if err := r.insertFile(ctx, tx, id, ev, f); err != nil {
+			return err
+		}
+	}
+	// The audit entry names the report, never its content or its reporter.
+	_, err = audit.Append(ctx, tx, audit.Event{Actor: actor, Action: "report.submit", ObjectType: "report",
+		ObjectID: p.number, UnitID: handling.ID, Detail: map[string]any{"category": in.Category, "channel": channel,
+			"files": len(p.files), "real_name": in.Reporter != nil}})
+	return err
 }
 
 func actorID(p *org.Principal) int64 {

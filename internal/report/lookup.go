@@ -44,12 +44,12 @@ type File struct {
 
 func noteAAD(kind string, at int64) string { return "note/" + kind + "/" + strconv.FormatInt(at, 10) }
 
-func (r *Reports) addEvent(ctx context.Context, tx *sql.Tx, id int64, number string, wrapped []byte, e event) (int64, error) {
+func (r *Reports) addEvent(ctx context.Context, tx *sql.Tx, id int64, receipt string, wrapped []byte, e event) (int64, error) {
 	at := r.now().UnixMilli()
 	var note []byte
 	if e.Note != "" {
 		var err error
-		if note, err = r.Seal.Seal(wrapped, []byte(e.Note), aad(number, noteAAD(e.Kind, at))); err != nil {
+		if note, err = r.Seal.Seal(wrapped, []byte(e.Note), aad(receipt, noteAAD(e.Kind, at))); err != nil {
 			return 0, err
 		}
 	}
@@ -62,7 +62,7 @@ func (r *Reports) addEvent(ctx context.Context, tx *sql.Tx, id int64, number str
 
 // timeline reads a report's events (public ones only when publicOnly), notes
 // opened, with their files.
-func (r *Reports) timeline(ctx context.Context, id int64, number string, wrapped []byte, publicOnly bool) ([]Event, error) {
+func (r *Reports) timeline(ctx context.Context, id int64, receipt string, wrapped []byte, publicOnly bool) ([]Event, error) {
 	q := `SELECT e.id, e.kind, e.stage, e.public, COALESCE(u.name, ''), e.note, e.detail, e.at
 		FROM report_events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.report_id = $1`
 	if publicOnly {
@@ -87,7 +87,7 @@ func (r *Reports) timeline(ctx context.Context, id int64, number string, wrapped
 			e.Actor = "" // the reporter is not told who handles the report
 		}
 		if len(note) > 0 {
-			b, err := r.Seal.Open(wrapped, note, aad(number, noteAAD(e.Kind, e.At)))
+			b, err := r.Seal.Open(wrapped, note, aad(receipt, noteAAD(e.Kind, e.At)))
 			if err != nil {
 				return nil, err
 			}
@@ -99,7 +99,7 @@ func (r *Reports) timeline(ctx context.Context, id int64, number string, wrapped
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	files, err := r.files(ctx, id, number, wrapped)
+	files, err := r.files(ctx, id, receipt, wrapped)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ type fileRow struct {
 	plainSHA string
 }
 
-func (r *Reports) files(ctx context.Context, id int64, number string, wrapped []byte) ([]fileRow, error) {
+func (r *Reports) files(ctx context.Context, id int64, receipt string, wrapped []byte) ([]fileRow, error) {
 	rows, err := r.DB.Read.QueryContext(ctx, `SELECT id, COALESCE(event_id, 0), sha256, plain_sha, sealed_name, mime, size
 		FROM report_files WHERE report_id = $1 ORDER BY id`, id)
 	if err != nil {
@@ -132,7 +132,7 @@ func (r *Reports) files(ctx context.Context, id int64, number string, wrapped []
 		if err := rows.Scan(&f.ID, &f.eventID, &f.sha, &f.plainSHA, &name, &f.MIME, &f.Size); err != nil {
 			return nil, err
 		}
-		b, err := r.Seal.Open(wrapped, name, aad(number, "filename/"+f.plainSHA))
+		b, err := r.Seal.Open(wrapped, name, aad(receipt, "filename/"+f.plainSHA))
 		if err != nil {
 			return nil, err
 		}
@@ -156,7 +156,7 @@ type View struct {
 	Timeline  []Event  `json:"timeline"`
 	Created   int64    `json:"created_at"`
 	id        int64    // for follow-ups
-	number    string   // for sealing follow-ups
+	number    string   // for the audit trail
 	wrapped   []byte   // for sealing follow-ups
 	unitID    int64    // for the audit trail
 	stages    []string // reached, in order
@@ -209,11 +209,11 @@ func (r *Reports) Lookup(ctx context.Context, receipt, key string) (*View, error
 	if err := r.DB.Read.QueryRowContext(ctx, `SELECT sealed FROM reports WHERE id = $1`, v.id).Scan(&content); err != nil {
 		return nil, err
 	}
-	if err := r.openJSON(v.wrapped, content, v.number, "content", &s); err != nil {
+	if err := r.openJSON(v.wrapped, content, v.Receipt, "content", &s); err != nil {
 		return nil, err
 	}
 	v.Subject, v.Content = s.Subject, s.Content
-	if v.Timeline, err = r.timeline(ctx, v.id, v.number, v.wrapped, true); err != nil {
+	if v.Timeline, err = r.timeline(ctx, v.id, v.Receipt, v.wrapped, true); err != nil {
 		return nil, err
 	}
 	v.Stage = "received"
@@ -275,12 +275,12 @@ func (r *Reports) FollowUp(ctx context.Context, v *View, text string, files []Up
 		return err
 	}
 	return r.DB.Tx(ctx, func(tx *sql.Tx) error {
-		eid, err := r.addEvent(ctx, tx, v.id, v.number, v.wrapped, event{Kind: "reporter_message", Public: true, Note: text})
+		eid, err := r.addEvent(ctx, tx, v.id, v.Receipt, v.wrapped, event{Kind: "reporter_message", Public: true, Note: text})
 		if err != nil {
 			return err
 		}
 		for _, f := range cleaned {
-			if err := r.writeSealed(ctx, tx, v.wrapped, v.number, v.id, eid, f); err != nil {
+			if err := r.writeSealed(ctx, tx, v.wrapped, v.Receipt, v.id, eid, f); err != nil {
 				return err
 			}
 		}
@@ -295,12 +295,12 @@ func (r *Reports) FollowUp(ctx context.Context, v *View, text string, files []Up
 
 // ReporterFile opens one of the report's files for its reporter.
 func (r *Reports) ReporterFile(ctx context.Context, v *View, fileID int64) (File, []byte, error) {
-	return r.openFile(ctx, v.id, v.number, v.wrapped, fileID)
+	return r.openFile(ctx, v.id, v.Receipt, v.wrapped, fileID)
 }
 
 // openFile reads and decrypts a file, checking it against its recorded hash.
-func (r *Reports) openFile(ctx context.Context, id int64, number string, wrapped []byte, fileID int64) (File, []byte, error) {
-	files, err := r.files(ctx, id, number, wrapped)
+func (r *Reports) openFile(ctx context.Context, id int64, receipt string, wrapped []byte, fileID int64) (File, []byte, error) {
+	files, err := r.files(ctx, id, receipt, wrapped)
 	if err != nil {
 		return File{}, nil, err
 	}
@@ -312,7 +312,7 @@ func (r *Reports) openFile(ctx context.Context, id int64, number string, wrapped
 		if err != nil {
 			return File{}, nil, err
 		}
-		data, err := r.Seal.Open(wrapped, ct, aad(number, "file/"+f.plainSHA))
+		data, err := r.Seal.Open(wrapped, ct, aad(receipt, "file/"+f.plainSHA))
 		if err != nil {
 			return File{}, nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/luoshi/luoshi/internal/calendar"
@@ -63,8 +64,12 @@ type Reports struct {
 	Clean  Cleaner
 	Rules  Rules
 	Clock  func() time.Time
-	dummy  string
 	salted *saltCache
+	group  struct {
+		mu      sync.Mutex
+		queue   []*pending
+		running bool
+	}
 }
 
 // noKey is the Sealer of a server started without a master key: every
@@ -104,20 +109,22 @@ func (r *Reports) workdaysAfter(ctx context.Context, from time.Time, n int) (str
 	return calendar.FormatDay(cal.AddWorkdays(from, n)), nil
 }
 
-func aad(number, part string) []byte { return []byte("report/" + number + "/" + part) }
+// aad binds a sealed value to its report (by receipt: unique, and known
+// before the report's row exists) and to its place in it.
+func aad(receipt, part string) []byte { return []byte("report/" + receipt + "/" + part) }
 
-func (r *Reports) sealJSON(wrapped []byte, number, part string, v any) ([]byte, error) {
+func (r *Reports) sealJSON(wrapped []byte, receipt, part string, v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
-	return r.Seal.Seal(wrapped, b, aad(number, part))
+	return r.Seal.Seal(wrapped, b, aad(receipt, part))
 }
 
-func (r *Reports) openJSON(wrapped, ct []byte, number, part string, v any) error {
-	b, err := r.Seal.Open(wrapped, ct, aad(number, part))
+func (r *Reports) openJSON(wrapped, ct []byte, receipt, part string, v any) error {
+	b, err := r.Seal.Open(wrapped, ct, aad(receipt, part))
 	if err != nil {
-		return fmt.Errorf("report %s: %s does not decrypt: %w", number, part, err)
+		return fmt.Errorf("report: %s does not decrypt: %w", part, err)
 	}
 	return json.Unmarshal(b, v)
 }
@@ -127,28 +134,46 @@ func (r *Reports) sealedPath(sum string) string {
 	return filepath.Join(r.Dir, "sealed", sum[:2], sum[2:4], sum)
 }
 
-// writeSealed seals a cleaned file and writes it, synced, before the row that
-// names it is committed: an acknowledged upload survives a crash.
-func (r *Reports) writeSealed(ctx context.Context, tx *sql.Tx, wrapped []byte, number string, reportID, eventID int64, f CleanFile) error {
+// sealedFile is a file sealed and written, ready for its row.
+type sealedFile struct {
+	sum, plainSum string
+	name          []byte
+	mime          string
+	size          int
+}
+
+// storeFile seals a cleaned file and writes it, synced, before the row that
+// names it is committed: an acknowledged upload survives a crash (a crash in
+// between leaves an orphan file that nothing names, and it decrypts for no one).
+func (r *Reports) storeFile(wrapped []byte, receipt string, f CleanFile) (sealedFile, error) {
 	plain := sha256.Sum256(f.Data)
-	plainSum := hex.EncodeToString(plain[:])
-	ct, err := r.Seal.Seal(wrapped, f.Data, aad(number, "file/"+plainSum))
+	sf := sealedFile{plainSum: hex.EncodeToString(plain[:]), mime: f.MIME, size: len(f.Data)}
+	ct, err := r.Seal.Seal(wrapped, f.Data, aad(receipt, "file/"+sf.plainSum))
 	if err != nil {
-		return err
+		return sf, err
 	}
 	sum := sha256.Sum256(ct)
-	hexsum := hex.EncodeToString(sum[:])
-	path := r.sealedPath(hexsum)
-	if err := writeSynced(path, ct); err != nil {
-		return err
+	sf.sum = hex.EncodeToString(sum[:])
+	if err := writeSynced(r.sealedPath(sf.sum), ct); err != nil {
+		return sf, err
 	}
-	name, err := r.Seal.Seal(wrapped, []byte(f.Name), aad(number, "filename/"+plainSum))
+	sf.name, err = r.Seal.Seal(wrapped, []byte(f.Name), aad(receipt, "filename/"+sf.plainSum))
+	return sf, err
+}
+
+func (r *Reports) insertFile(ctx context.Context, tx *sql.Tx, reportID, eventID int64, sf sealedFile) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO report_files (report_id, event_id, sha256, plain_sha, sealed_name, mime, size, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, reportID, nullID(eventID), sf.sum, sf.plainSum, sf.name, sf.mime, sf.size, r.now().UnixMilli())
+	return err
+}
+
+// writeSealed stores a file of an existing report inside tx.
+func (r *Reports) writeSealed(ctx context.Context, tx *sql.Tx, wrapped []byte, receipt string, reportID, eventID int64, f CleanFile) error {
+	sf, err := r.storeFile(wrapped, receipt, f)
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO report_files (report_id, event_id, sha256, plain_sha, sealed_name, mime, size, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, reportID, nullID(eventID), hexsum, plainSum, name, f.MIME, len(f.Data), r.now().UnixMilli())
-	return err
+	return r.insertFile(ctx, tx, reportID, eventID, sf)
 }
 
 func writeSynced(path string, data []byte) error {

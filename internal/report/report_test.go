@@ -62,7 +62,7 @@ func plainFiles(name string, data []byte) (report.CleanFile, error) {
 	return report.CleanFile{Name: filepath.Base(name), MIME: "image/jpeg", Data: data}, nil
 }
 
-func newEnv(t *testing.T, db *store.DB) *env {
+func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	for _, u := range []org.UnitInput{
 		{Code: "qh", Name: "青禾省委政法委", Kind: "province"},
