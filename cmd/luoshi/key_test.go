@@ -27,6 +27,11 @@ func runExit(t *testing.T, args ...string) (int, string) {
 }
 
 func TestWrongMasterKeyIsRefused(t *testing.T) {
+	for _, bad := range [][]string{{"key"}, {"key", "rotate"}} {
+		if code, _ := runExit(t, bad...); code != 2 {
+			t.Fatalf("luoshi %v: exit %d, want 2", bad, code)
+		}
+	}
 	for _, d := range storetest.Engines(t) {
 		t.Run(string(d), func(t *testing.T) {
 			flags := target(t, d)

@@ -424,7 +424,7 @@ func openVault(ctx context.Context, cfg *config.Config, db *store.DB) (*vault.Va
 }
 
 // keyCmd: luoshi key check verifies the master key against the database
-// without creating or registering anything.
+// without creating a key file or registering a key.
 func keyCmd(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "check" {
 		return &exitError{2, "usage: luoshi key check"}

@@ -339,6 +339,10 @@ func buildDOCX(t testing.TB, extra map[string]string) []byte {
 <Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"><Template>C:\Users\zhangsan\Normal.dotm</Template><Company>` + secretCompany + `</Company><TotalTime>42</TotalTime></Properties>`},
 		{"docProps/custom.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"><property name="Owner">` + secretMake + `</property></Properties>`},
+		{"word/comments.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:comments xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:comment w:id="0" w:author="` + secretAuthor + `" w:date="2026-11-23T10:30:00Z" w:initials="ZS"><w:p><w:r><w:t>批注</w:t></w:r></w:p></w:comment></w:comments>`},
+		{"word/people.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w15:people xmlns:w15="http://schemas.microsoft.com/office/word/2012/wordml"><w15:person w15:author="` + secretAuthor + `"><w15:presenceInfo w15:providerId="AD" w15:userId="S::` + secretMake + `@example.gov.cn"/></w15:person></w15:people>`},
 		{"docProps/thumbnail.jpeg", string(buildJPEG(t, 1))},
 		{"word/media/image1.jpeg", string(buildJPEG(t, 1))},
 	}

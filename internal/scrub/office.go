@@ -35,7 +35,13 @@ var (
 	officeDropped = regexp.MustCompile(`^docProps/(?:custom\.xml|thumbnail\.[A-Za-z]+)$`)
 	officeRels    = regexp.MustCompile(`<Relationship\b[^>]*Target="/?docProps/(?:custom\.xml|thumbnail\.[A-Za-z]+)"[^>]*/>`)
 	officeTypes   = regexp.MustCompile(`<Override\b[^>]*PartName="/docProps/(?:custom\.xml|thumbnail\.[A-Za-z]+)"[^>]*/>`)
-	officeMedia   = regexp.MustCompile(`^(?:word|xl|ppt)/media/[^/]+\.(?i:jpe?g|png)$`)
+	// who wrote comments and tracked changes: Word (w:author, w15:person with
+	// its account), PowerPoint (comment authors), Excel (comment authors,
+	// threaded-comment persons)
+	officePeopleAttr = regexp.MustCompile(`(\s(?:[A-Za-z0-9]+:)?(?:author|initials|userId|providerId|displayName))="[^"]*"`)
+	officeAuthorName = regexp.MustCompile(`(<[A-Za-z0-9]+:(?:cmAuthor|author)\b[^>]*?\sname)="[^"]*"`)
+	officeAuthorText = regexp.MustCompile(`<author>[^<]*</author>`)
+	officeMedia      = regexp.MustCompile(`^(?:word|xl|ppt)/media/[^/]+\.(?i:jpe?g|png)$`)
 	// entry times are metadata too (when and in which time zone it was edited)
 	zipTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 )
@@ -43,7 +49,8 @@ var (
 // cleanOffice checks an OOXML package whose main part is mainPart (which tells
 // a .docx from an .xlsx or .pptx), refuses macros and bombs, and writes it
 // anew with empty document properties, no custom properties or thumbnail,
-// photos inside it cleaned like uploaded photos, and fixed entry times.
+// no names of comment or revision authors, photos inside it cleaned like
+// uploaded photos, and fixed entry times.
 func cleanOffice(mainPart string) func([]byte) ([]byte, error) {
 	return func(b []byte) ([]byte, error) {
 		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
@@ -113,6 +120,10 @@ func cleanOffice(mainPart string) func([]byte) ([]byte, error) {
 					return nil, refusal("err.scrub.macro")
 				}
 				data = officeTypes.ReplaceAll(data, nil)
+			case strings.HasSuffix(f.Name, ".xml"):
+				data = officePeopleAttr.ReplaceAll(data, []byte(`$1=""`))
+				data = officeAuthorName.ReplaceAll(data, []byte(`$1=""`))
+				data = officeAuthorText.ReplaceAll(data, []byte(`<author></author>`))
 			case officeMedia.MatchString(f.Name):
 				clean := cleanPNG
 				if ext := strings.ToLower(path.Ext(f.Name)); ext == ".jpg" || ext == ".jpeg" {

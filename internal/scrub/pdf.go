@@ -28,6 +28,79 @@ var (
 	pdfCrypt  = regexp.MustCompile(`/Encrypt\b`)
 )
 
+// objIndex maps "num gen" to the offsets just after each "num gen obj"
+// header in the file (an updated file may define an object more than once).
+// Built once, so resolving references stays linear in the file size.
+type objIndex map[string][]int
+
+func indexObjects(b []byte) objIndex {
+	idx := objIndex{}
+	// find each "obj" keyword and read "num gen" backwards from it: a plain
+	// scan, many times faster than a regular expression over the whole file
+	for from := 0; ; {
+		i := bytes.Index(b[from:], []byte("obj"))
+		if i < 0 {
+			return idx
+		}
+		i += from
+		from = i + 3
+		if from < len(b) && !isPDFDelim(b[from]) {
+			continue // "object", "objStm"
+		}
+		j := i
+		gen, j := digitsBefore(b, skipSpaceBefore(b, j))
+		if gen == nil {
+			continue
+		}
+		num, j := digitsBefore(b, skipSpaceBefore(b, j))
+		if num == nil || (j > 0 && !isPDFSpace(b[j-1]) && !isPDFDelim(b[j-1])) {
+			continue
+		}
+		key := refKey(num, gen)
+		idx[key] = append(idx[key], from)
+	}
+}
+
+// skipSpaceBefore returns the offset after the last non-space byte before
+// end, requiring at least one space.
+func skipSpaceBefore(b []byte, end int) int {
+	j := end
+	for j > 0 && isPDFSpace(b[j-1]) {
+		j--
+	}
+	if j == end {
+		return -1
+	}
+	return j
+}
+
+// digitsBefore returns the digits that end at end, and where they start.
+func digitsBefore(b []byte, end int) ([]byte, int) {
+	if end <= 0 {
+		return nil, 0
+	}
+	j := end
+	for j > 0 && end-j < 10 && b[j-1] >= '0' && b[j-1] <= '9' {
+		j--
+	}
+	if j == end || (j > 0 && b[j-1] >= '0' && b[j-1] <= '9') {
+		return nil, 0
+	}
+	return b[j:end], j
+}
+
+func isPDFDelim(c byte) bool {
+	return isPDFSpace(c) || bytes.IndexByte([]byte("()<>[]{}/%"), c) >= 0
+}
+
+func refKey(num, gen []byte) string {
+	n, _ := strconv.Atoi(string(num)) // "007" and "7" are the same object
+	g, _ := strconv.Atoi(string(gen))
+	return strconv.Itoa(n) + " " + strconv.Itoa(g)
+}
+
+var pdfIntObj = regexp.MustCompile(`^\s*(\d+)\s*endobj`)
+
 // pdfStream is one stream: its dictionary text and the span of its data.
 type pdfStream struct {
 	dict               []byte // normalized dictionary text
@@ -49,7 +122,7 @@ func normalizeNames(b []byte) []byte {
 
 // splitPDF finds the streams, and the text between them (where every
 // dictionary outside an object stream lives).
-func splitPDF(b []byte) (streams []pdfStream, text [][2]int, err error) {
+func splitPDF(b []byte, idx objIndex) (streams []pdfStream, text [][2]int, err error) {
 	pos := 0
 	for {
 		k := indexKeyword(b, pos, "stream")
@@ -77,7 +150,7 @@ func splitPDF(b []byte) (streams []pdfStream, text [][2]int, err error) {
 		if m := pdfLength.FindSubmatch(dict); m != nil {
 			n, _ := strconv.Atoi(string(m[1]))
 			if m[2] != nil {
-				n = resolveInt(b, string(m[1]), string(m[2]))
+				n = resolveInt(b, idx, refKey(m[1], m[2]))
 			}
 			if n >= 0 && ds+n <= len(b) && endstreamAt(b, ds+n) >= 0 {
 				de = ds + n
@@ -144,9 +217,12 @@ func endstreamAt(b []byte, at int) int {
 }
 
 // resolveInt reads an indirect integer object ("12 0 obj 345 endobj").
-func resolveInt(b []byte, num, gen string) int {
-	re := regexp.MustCompile(`(?:^|[^0-9])` + num + `\s+` + gen + `\s+obj\s*(\d+)\s*endobj`)
-	m := re.FindSubmatch(b)
+func resolveInt(b []byte, idx objIndex, ref string) int {
+	at := idx[ref]
+	if len(at) == 0 {
+		return -1
+	}
+	m := pdfIntObj.FindSubmatch(b[at[len(at)-1]:])
 	if m == nil {
 		return -1
 	}
@@ -172,7 +248,8 @@ func cleanPDF(b []byte) ([]byte, error) {
 	if !bytes.HasPrefix(b, []byte("%PDF-")) || !bytes.Contains(b[max(0, len(b)-2048):], []byte("%%EOF")) {
 		return nil, errDamaged
 	}
-	streams, text, err := splitPDF(b)
+	idx := indexObjects(b)
+	streams, text, err := splitPDF(b, idx)
 	if err != nil {
 		return nil, err
 	}
@@ -210,18 +287,24 @@ func cleanPDF(b []byte) ([]byte, error) {
 	seen := map[string]bool{}
 	for _, d := range dicts[:len(text)+len(streams)] {
 		for _, m := range pdfInfo.FindAllSubmatch(d, -1) {
-			ref := string(m[1]) + " " + string(m[2])
+			ref := refKey(m[1], m[2])
 			if seen[ref] {
 				continue
 			}
 			seen[ref] = true
-			re := regexp.MustCompile(`(?:^|[^0-9])` + string(m[1]) + `\s+` + string(m[2]) + `\s+obj\s*<<`)
 			found := false
-			for _, loc := range re.FindAllIndex(b, -1) {
-				if !inText(text, loc[0]) {
+			for _, at := range idx[ref] {
+				if !inText(text, at) {
 					continue
 				}
-				if !blankDictStrings(out, loc[1]-2) {
+				j := at
+				for j < len(b) && isPDFSpace(b[j]) {
+					j++
+				}
+				if !bytes.HasPrefix(b[j:], []byte("<<")) {
+					return nil, errDamaged
+				}
+				if !blankDictStrings(out, j) {
 					return nil, errDamaged
 				}
 				found = true
@@ -253,6 +336,10 @@ func cleanPDF(b []byte) ([]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+func isPDFSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0
 }
 
 func filter(dict []byte) string {

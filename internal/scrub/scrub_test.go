@@ -511,3 +511,28 @@ func TestZipBombIsRefused(t *testing.T) {
 		t.Fatalf("too many entries: %v", err)
 	}
 }
+
+func TestOfficeCommentAuthorsAreRemoved(t *testing.T) {
+	parts := map[string]string{
+		"ppt/commentAuthors.xml": `<p:cmAuthorLst xmlns:p="p"><p:cmAuthor id="1" name="` + secretAuthor + `" initials="ZS" lastIdx="1" clrIdx="0"/></p:cmAuthorLst>`,
+		"ppt/authors.xml":        `<p188:authorLst xmlns:p188="x"><p188:author id="{1}" name="` + secretAuthor + `" initials="ZS" userId="` + secretMake + `" providerId="AD"/></p188:authorLst>`,
+		"xl/comments1.xml":       `<comments xmlns="x"><authors><author>` + secretAuthor + `</author></authors><commentList/></comments>`,
+		"xl/persons/person.xml":  `<personList xmlns="x"><person displayName="` + secretAuthor + `" id="{1}" userId="` + secretMake + `" providerId="AD"/></personList>`,
+	}
+	r := mustClean(t, "a.docx", buildDOCX(t, func() map[string]string {
+		m := map[string]string{}
+		for k, v := range parts {
+			m[k] = v
+		}
+		return m
+	}()))
+	files := readZip(t, r.Data)
+	for name := range parts {
+		if bytes.Contains(files[name], []byte(secretAuthor)) || bytes.Contains(files[name], []byte(secretMake)) || bytes.Contains(files[name], []byte(`"ZS"`)) {
+			t.Errorf("%s keeps a name: %s", name, files[name])
+		}
+	}
+	if !bytes.Contains(files["word/comments.xml"], []byte("批注")) || !bytes.Contains(files["word/comments.xml"], []byte(`w:author=""`)) {
+		t.Errorf("comment text lost or author kept: %s", files["word/comments.xml"])
+	}
+}

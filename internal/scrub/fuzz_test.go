@@ -1,0 +1,94 @@
+package scrub
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+// Each parser gets garbage: it may refuse, never panic, and what it accepts
+// is clean for good: cleaning the output again accepts it unchanged.
+// Seeds: the files built in build_test.go and the corpus in testdata/fuzz.
+
+func fuzzCleaner(f *testing.F, clean func([]byte) ([]byte, error), seeds ...[]byte) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		out, err := clean(b)
+		if err != nil {
+			return
+		}
+		again, err := clean(out)
+		if err != nil {
+			t.Fatalf("the cleaned output is refused: %v", err)
+		}
+		if !bytes.Equal(again, out) {
+			t.Fatal("cleaning is not idempotent")
+		}
+	})
+}
+
+func FuzzJPEG(f *testing.F) { fuzzCleaner(f, cleanJPEG, buildJPEG(f, 6)) }
+func FuzzPNG(f *testing.F)  { fuzzCleaner(f, cleanPNG, buildPNG(f)) }
+func FuzzGIF(f *testing.F)  { fuzzCleaner(f, cleanGIF, buildGIF(f)) }
+func FuzzWebP(f *testing.F) {
+	w, _ := buildWebP()
+	fuzzCleaner(f, cleanWebP, w, webpLossless1x1)
+}
+func FuzzPDF(f *testing.F) {
+	fuzzCleaner(f, cleanPDF, buildPDF(false, ""), buildPDF(true, ""), objStmPDF("<< /Type /Annot >>", false))
+}
+func FuzzOffice(f *testing.F) {
+	fuzzCleaner(f, cleanOffice("word/document.xml"), buildDOCX(f, nil))
+}
+
+func FuzzClean(f *testing.F) {
+	f.Add("a.jpg", buildJPEG(f, 1))
+	f.Add("../../x", []byte("<html><script>"))
+	f.Add("a.txt", []byte("情况说明"))
+	f.Fuzz(func(t *testing.T, name string, b []byte) {
+		r, err := Clean(name, b)
+		if err != nil {
+			return
+		}
+		if r.Name == "" || r.Name != CleanName(r.Name) || r.MIME == "" {
+			t.Fatalf("accepted with name %q, type %q", r.Name, r.MIME)
+		}
+		if _, err := Clean(r.Name, r.Data); err != nil {
+			t.Fatalf("the cleaned file is refused: %v", err)
+		}
+	})
+}
+
+// TestWriteFuzzSeeds rewrites testdata/fuzz from the builders when
+// SCRUB_WRITE_SEEDS=1 (after a builder changes); otherwise it checks that the
+// committed corpus exists.
+func TestWriteFuzzSeeds(t *testing.T) {
+	w, _ := buildWebP()
+	seeds := map[string][]byte{
+		"FuzzJPEG/exif-gps":     buildJPEG(t, 6),
+		"FuzzPNG/text-chunks":   buildPNG(t),
+		"FuzzGIF/comment-xmp":   buildGIF(t),
+		"FuzzWebP/exif-xmp":     w,
+		"FuzzPDF/info-xmp":      buildPDF(false, ""),
+		"FuzzPDF/flate-xmp":     buildPDF(true, ""),
+		"FuzzPDF/objstm":        objStmPDF("<< /Type /Annot >>", false),
+		"FuzzOffice/docx-props": buildDOCX(t, nil),
+	}
+	for name, b := range seeds {
+		p := filepath.Join("testdata", "fuzz", name)
+		if os.Getenv("SCRUB_WRITE_SEEDS") == "1" {
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			if err := os.WriteFile(p, []byte("go test fuzz v1\n[]byte("+strconv.Quote(string(b))+")\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("seed %s missing (run with SCRUB_WRITE_SEEDS=1): %v", name, err)
+		}
+	}
+}
