@@ -26,6 +26,7 @@ type Config struct {
 	IdleTimeout   time.Duration
 	AbsTimeout    time.Duration
 	LogLevel      string
+	SMTP          SMTP // email reminders (smtp.go)
 }
 
 // Register adds the common flags to fs, with defaults from the environment.
@@ -39,6 +40,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.AbsTimeout, "session-max", envDuration("LUOSHI_SESSION_MAX", 12*time.Hour), "end a session this long after sign-in (LUOSHI_SESSION_MAX)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LUOSHI_LOG_LEVEL", "info"), "debug, info, warn or error (LUOSHI_LOG_LEVEL)")
 	c.AdminPassword = os.Getenv("LUOSHI_ADMIN_PASSWORD")
+	c.SMTP.register(fs)
 }
 
 // Validate checks the values and fills derived ones.
@@ -79,6 +81,9 @@ func (c *Config) Validate() error {
 		c.BaseURL = "http://" + net.JoinHostPort(host, port)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if err := c.SMTP.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
