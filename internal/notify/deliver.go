@@ -82,7 +82,7 @@ func (w *Worker) defaults() {
 		w.SendTimeout = min(time.Minute, w.ClaimTimeout/3)
 	}
 	if w.MaxAttempts <= 0 {
-		w.MaxAttempts = 8
+		w.MaxAttempts = DefaultMaxAttempts
 	}
 	if w.Batch <= 0 {
 		w.Batch = 10
@@ -139,7 +139,14 @@ func (w *Worker) Deliver(ctx context.Context) (Stats, error) {
 			return st, err
 		}
 		if len(claimed) == 0 {
-			return st, nil
+			// On PostgreSQL a claim can come back empty while free rows remain:
+			// the rows it picked were taken by a concurrent claimer between its
+			// snapshot and its lock. Look again while any row is claimable.
+			more, err := w.anyDue(ctx)
+			if err != nil || !more {
+				return st, err
+			}
+			continue
 		}
 		for i, c := range claimed {
 			// a claim too old to finish a send within its timeout goes back,
@@ -166,20 +173,26 @@ type claimedRow struct {
 }
 
 // claim takes up to Batch due messages in one statement. The outer WHERE
-// repeats the conditions: on PostgreSQL a concurrent claimer that waited for
-// a row lock re-checks them against the committed row and skips it.
+// repeats the conditions: a concurrent claimer that waited for a row re-checks
+// them against the committed row and skips it.
 func (w *Worker) claim(ctx context.Context) ([]claimedRow, int64, error) {
 	now := w.Now().UnixMilli()
 	stale := now - w.ClaimTimeout.Milliseconds()
-	lock := ""
+	const due = `SELECT id FROM outbox WHERE sent_at IS NULL AND attempts < $3 AND next_attempt_at <= $1
+		AND (claimed_at IS NULL OR claimed_at < $4) ORDER BY id LIMIT $5`
+	const set = `UPDATE outbox SET claimed_at = $1, claimed_by = $2, attempts = attempts + 1 WHERE id IN `
+	const recheck = ` AND sent_at IS NULL AND attempts < $3 AND (claimed_at IS NULL OR claimed_at < $4)
+		RETURNING id, channel, target, subject, payload, attempts`
+	// SQLite evaluates the IN list once, and one writer at a time runs it.
+	q := set + `(` + due + `)` + recheck
 	if w.DB.Dialect == store.Postgres {
-		lock = " FOR UPDATE SKIP LOCKED" // claimers on other nodes take other rows instead of queueing
+		// PostgreSQL may rescan an IN subquery once per row it updates, each
+		// scan skipping the rows just updated, so LIMIT would not bound the
+		// claim: a MATERIALIZED CTE runs once. SKIP LOCKED lets claimers on
+		// other nodes take other rows instead of queueing behind this one.
+		q = `WITH due AS MATERIALIZED (` + due + ` FOR UPDATE SKIP LOCKED) ` + set + `(SELECT id FROM due)` + recheck
 	}
-	rows, err := w.DB.Write.QueryContext(ctx, `UPDATE outbox SET claimed_at = $1, claimed_by = $2, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND attempts < $3 AND next_attempt_at <= $1
-			AND (claimed_at IS NULL OR claimed_at < $4) ORDER BY id LIMIT $5`+lock+`)
-		AND sent_at IS NULL AND attempts < $3 AND (claimed_at IS NULL OR claimed_at < $4)
-		RETURNING id, channel, target, subject, payload, attempts`, now, w.Node, w.MaxAttempts, stale, w.Batch)
+	rows, err := w.DB.Write.QueryContext(ctx, q, now, w.Node, w.MaxAttempts, stale, w.Batch)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -193,6 +206,16 @@ func (w *Worker) claim(ctx context.Context) ([]claimedRow, int64, error) {
 		out = append(out, c)
 	}
 	return out, now, rows.Err()
+}
+
+// anyDue reports whether some message is due and free to claim.
+func (w *Worker) anyDue(ctx context.Context) (bool, error) {
+	now := w.Now().UnixMilli()
+	var n int
+	err := w.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT id FROM outbox WHERE sent_at IS NULL AND attempts < $1
+		AND next_attempt_at <= $2 AND (claimed_at IS NULL OR claimed_at < $3) LIMIT 1) due`,
+		w.MaxAttempts, now, now-w.ClaimTimeout.Milliseconds()).Scan(&n)
+	return n > 0, err
 }
 
 // release hands claimed messages back untried (the attempt is not counted).

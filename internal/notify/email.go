@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/mail"
-	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -112,19 +110,4 @@ func (m *Mailer) Send(ctx context.Context, o Outgoing) error {
 		return Permanent(err) // the server refuses the address for good
 	}
 	return err
-}
-
-// ValidEmail checks an address a person enters for themselves: a bare
-// address (no display name), at most 254 characters, with a dotted domain.
-func ValidEmail(s string) bool {
-	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>\"") {
-		return false
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s {
-		return false
-	}
-	at := strings.LastIndexByte(s, '@')
-	domain := s[at+1:]
-	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
 }
