@@ -393,3 +393,66 @@ func TestClaimTakesAtMostABatch(t *testing.T) {
 		}
 	})
 }
+
+// slowSender takes its time and counts what it sent.
+type slowSender struct {
+	mu    sync.Mutex
+	delay time.Duration
+	sent  map[int64]int
+}
+
+func (s *slowSender) Send(ctx context.Context, o Outgoing) error {
+	time.Sleep(s.delay)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sent[o.ID]++
+	return nil
+}
+
+// A batch whose claim grows too old to finish another send hands the rest
+// back untried, and claims them afresh.
+func TestSlowBatchHandsBackWhatItCannotFinish(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		setup(t, db)
+		insertOutbox(t, db, Email, func(i int) string { return fmt.Sprintf("u%d@example.gov.cn", i) }, 6)
+		s := &slowSender{delay: 60 * time.Millisecond, sent: map[int64]int{}}
+		w := NewWorker(db, map[string]Sender{Email: s}, "https://l", nil)
+		w.ClaimTimeout, w.SendTimeout, w.Batch = 400*time.Millisecond, 150*time.Millisecond, 6
+		st, err := w.Deliver(ctx)
+		if err != nil || st.Sent != 6 || len(s.sent) != 6 {
+			t.Fatalf("%+v %v %v", st, err, s.sent)
+		}
+		for id, n := range s.sent {
+			if n != 1 {
+				t.Fatalf("message %d sent %d times", id, n)
+			}
+		}
+		for _, r := range outboxRows(t, db) {
+			if r.attempts != 1 { // a hand-back does not count as a try
+				t.Fatalf("row %+v", r)
+			}
+		}
+	})
+}
+
+func TestMessagesToARemovedRobotAreGivenUp(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		robot := newRobotEndpoint(t, `{"errcode":0,"errmsg":"ok"}`)
+		h, err := AddWebhook(ctx, db, f.p["cadmin"], "c", WebhookInput{Kind: WeCom, URL: robot.URL + "/send?key=k"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.queue(t, "carol", "2026-12-02") // carol is in d: nothing goes out
+		db.Write.ExecContext(ctx, `UPDATE users SET email = NULL`)
+		f.queue(t, "alice", "2026-12-02")
+		if err := DeleteWebhook(ctx, db, f.p["cadmin"], "c", h.ID); err != nil {
+			t.Fatal(err)
+		}
+		st, err := NewWorker(db, map[string]Sender{WeCom: NewRobots(db)}, "https://l", nil).Deliver(ctx)
+		rows := outboxRows(t, db)
+		if err != nil || st.GaveUp != 1 || robot.count() != 0 || len(rows) != 1 || rows[0].lastError != "the robot was removed" {
+			t.Fatalf("%+v %v %+v", st, err, rows)
+		}
+	})
+}

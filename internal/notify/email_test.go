@@ -21,7 +21,7 @@ func TestRenderBuildsAbsoluteLinksAndEscapes(t *testing.T) {
 		t.Fatalf("html not escaped or link missing: %s", r.HTML)
 	}
 	if !strings.Contains(r.Markdown, "- [QH-2026-001 整改窗口服务 今天到期](https://luoshi.example.gov.cn/problems/1)") ||
-		strings.Contains(r.Markdown, "<b>") {
+		!strings.Contains(r.Markdown, "＜b＞已逾期＜/b＞") {
 		t.Fatalf("markdown: %s", r.Markdown)
 	}
 	// a link that is not a path on this site is dropped

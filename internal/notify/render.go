@@ -27,7 +27,9 @@ func absLink(base, link string) string {
 }
 
 // mdEscape keeps user text (item titles) from being read as markdown markup.
-var mdEscape = strings.NewReplacer(`\`, `\\`, `[`, `\[`, `]`, `\]`, `*`, `\*`, `_`, `\_`, "`", "\\`", `#`, `\#`, `<`, `&lt;`, `>`, `&gt;`)
+// Angle brackets become their full-width forms: WeCom reads <font> tags, and
+// an entity would show literally.
+var mdEscape = strings.NewReplacer(`\`, `\\`, `[`, `\[`, `]`, `\]`, `*`, `\*`, `_`, `\_`, "`", "\\`", `<`, `＜`, `>`, `＞`)
 
 var htmlTmpl = template.Must(template.New("mail").Parse(`<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{{.Title}}</title></head>

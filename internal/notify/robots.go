@@ -30,7 +30,9 @@ type RobotSender struct {
 
 // NewRobots returns a robot sender with a 30-second HTTP client.
 func NewRobots(db *store.DB) *RobotSender {
-	return &RobotSender{DB: db, Client: &http.Client{Timeout: 30 * time.Second}, Now: time.Now}
+	return &RobotSender{DB: db, Now: time.Now, Client: &http.Client{Timeout: 30 * time.Second,
+		// robots answer directly; following a redirect could carry the message elsewhere
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
 // Send posts one outbox message to the robot its target names.

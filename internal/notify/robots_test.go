@@ -226,3 +226,15 @@ func TestMaskURLHidesTheToken(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+func TestRobotRedirectsAreNotFollowed(t *testing.T) {
+	target := newRobotEndpoint(t, `{"errcode":0,"errmsg":"ok"}`)
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+"/elsewhere", http.StatusTemporaryRedirect)
+	}))
+	defer redirect.Close()
+	err := NewRobots(nil).Post(context.Background(), Webhook{Kind: WeCom, URL: redirect.URL + "/send?key=k"}, Render(Message{Title: "t"}, "https://l", ""))
+	if err == nil || !strings.Contains(err.Error(), "HTTP 307") || target.count() != 0 {
+		t.Fatalf("redirect followed: %v, %d posts", err, target.count())
+	}
+}
