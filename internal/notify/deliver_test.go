@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/luoshi/luoshi/internal/notify/notifytest"
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/password"
 	"github.com/luoshi/luoshi/internal/store"
@@ -121,14 +122,14 @@ func outboxRows(t *testing.T, db *store.DB) []outboxRow {
 	return out
 }
 
-func mailerFor(sink *smtpSink) *Mailer {
-	return NewMailer(SMTP{Host: "127.0.0.1", Port: sink.port(), From: "luoshi@example.gov.cn", TLS: TLSNone, Timeout: 5 * time.Second}, "test.invalid")
+func mailerFor(sink *notifytest.SMTPSink) *Mailer {
+	return NewMailer(SMTP{Host: "127.0.0.1", Port: sink.Port(), From: "luoshi@example.gov.cn", TLS: TLSNone, Timeout: 5 * time.Second}, "test.invalid")
 }
 
 func TestDeliverySendsEveryChannelOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
-		sink := newSMTPSink(t, nil, "")
+		sink := notifytest.NewSMTPSink(t, nil, "")
 		robot := newRobotEndpoint(t, `{"errcode":0,"errmsg":"ok"}`)
 		if _, err := AddWebhook(ctx, db, f.p["cadmin"], "c", WebhookInput{Kind: WeCom, URL: robot.URL + "/send?key=k"}); err != nil {
 			t.Fatal(err)
@@ -148,15 +149,15 @@ func TestDeliverySendsEveryChannelOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		// alice, bob: email + the robot of c; carol: neither (no email, d has no robot)
-		if st.Sent != 4 || len(sink.messages()) != 2 || robot.count() != 2 {
-			t.Fatalf("stats %+v, %d mails, %d robot posts", st, len(sink.messages()), robot.count())
+		if st.Sent != 4 || len(sink.Messages()) != 2 || robot.count() != 2 {
+			t.Fatalf("stats %+v, %d mails, %d robot posts", st, len(sink.Messages()), robot.count())
 		}
 		for _, r := range outboxRows(t, db) {
 			if r.sent == 0 || r.attempts != 1 || r.lastError != "" || r.claimedBy != w.Node {
 				t.Fatalf("row %+v", r)
 			}
 		}
-		pm := parseMail(t, sink.messages()[0].Data)
+		pm := notifytest.ParseMail(t, sink.Messages()[0].Data)
 		if !strings.Contains(pm.Text, "https://luoshi.example/problems/7") || !strings.Contains(pm.Text, "测试alice") {
 			t.Fatalf("mail text %q", pm.Text)
 		}
@@ -229,9 +230,9 @@ func TestEmailIsSkippedWithoutSMTP(t *testing.T) {
 			t.Fatalf("%+v", rows)
 		}
 		// configuring SMTP later does not send stale reminders
-		sink := newSMTPSink(t, nil, "")
+		sink := notifytest.NewSMTPSink(t, nil, "")
 		w.Senders[Email] = mailerFor(sink)
-		if st, _ := w.Deliver(ctx); st != (Stats{}) || len(sink.messages()) != 0 {
+		if st, _ := w.Deliver(ctx); st != (Stats{}) || len(sink.Messages()) != 0 {
 			t.Fatalf("skipped message sent later: %+v", st)
 		}
 	})
@@ -285,7 +286,7 @@ func TestTwoWorkersDeliverEachMessageExactlyOnce(t *testing.T) {
 			const mails, posts = 120, 60
 			insertOutbox(t, dbs[0], Email, func(i int) string { return fmt.Sprintf("u%d@example.gov.cn", i) }, mails)
 			insertOutbox(t, dbs[0], Feishu, func(int) string { return fmt.Sprint(h.ID) }, posts)
-			sink := newSMTPSink(t, nil, "")
+			sink := notifytest.NewSMTPSink(t, nil, "")
 
 			var workers [2]*Worker
 			var stats [2]Stats
@@ -309,8 +310,8 @@ func TestTwoWorkersDeliverEachMessageExactlyOnce(t *testing.T) {
 			wg.Wait()
 
 			seen := map[string]int{}
-			for _, m := range sink.messages() {
-				seen[parseMail(t, m.Data).Header.Get("Message-Id")+" "+m.To[0]]++
+			for _, m := range sink.Messages() {
+				seen[notifytest.ParseMail(t, m.Data).Header.Get("Message-Id")+" "+m.To[0]]++
 			}
 			robot.mu.Lock()
 			for _, b := range robot.bodies {
@@ -344,7 +345,7 @@ func TestAbandonedClaimIsTakenOverAfterTimeout(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		setup(t, db)
 		insertOutbox(t, db, Email, func(i int) string { return fmt.Sprintf("u%d@example.gov.cn", i) }, 5)
-		sink := newSMTPSink(t, nil, "")
+		sink := notifytest.NewSMTPSink(t, nil, "")
 		dead := NewWorker(db, map[string]Sender{Email: mailerFor(sink)}, "https://l", nil)
 		dead.defaults()
 		claimed, at, err := dead.claim(ctx) // … and the node is killed here
@@ -359,8 +360,8 @@ func TestAbandonedClaimIsTakenOverAfterTimeout(t *testing.T) {
 		}
 		now = now.Add(5*time.Minute + time.Second) // past the default claim timeout
 		st, err := other.Deliver(ctx)
-		if err != nil || st.Sent != 5 || len(sink.messages()) != 5 {
-			t.Fatalf("take-over: %+v %v, %d mails", st, err, len(sink.messages()))
+		if err != nil || st.Sent != 5 || len(sink.Messages()) != 5 {
+			t.Fatalf("take-over: %+v %v, %d mails", st, err, len(sink.Messages()))
 		}
 		for _, r := range outboxRows(t, db) {
 			if r.sent == 0 || r.claimedBy != other.Node || r.attempts != 2 {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/luoshi/luoshi/internal/notify/notifytest"
 )
 
 var digest = Message{Person: "张三", Title: "2026-12-02 台账提醒(2 项)", Lines: []Line{
@@ -32,17 +34,17 @@ func TestRenderBuildsAbsoluteLinksAndEscapes(t *testing.T) {
 }
 
 func TestMailerSendsPlainTextAndHTML(t *testing.T) {
-	sink := newSMTPSink(t, nil, "")
-	m := NewMailer(SMTP{Host: "127.0.0.1", Port: sink.port(), From: "落实平台 <luoshi@example.gov.cn>", TLS: TLSNone, Timeout: 5 * time.Second}, "luoshi.example.gov.cn")
+	sink := notifytest.NewSMTPSink(t, nil, "")
+	m := NewMailer(SMTP{Host: "127.0.0.1", Port: sink.Port(), From: "落实平台 <luoshi@example.gov.cn>", TLS: TLSNone, Timeout: 5 * time.Second}, "luoshi.example.gov.cn")
 	o := Outgoing{ID: 42, Channel: Email, Target: "zhangsan@example.gov.cn", Rendered: Render(digest, "https://luoshi.example.gov.cn", "footer")}
 	if err := m.Send(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
-	got := sink.messages()
+	got := sink.Messages()
 	if len(got) != 1 || got[0].From != "luoshi@example.gov.cn" || len(got[0].To) != 1 || got[0].To[0] != "zhangsan@example.gov.cn" {
 		t.Fatalf("envelope: %+v", got)
 	}
-	pm := parseMail(t, got[0].Data)
+	pm := notifytest.ParseMail(t, got[0].Data)
 	if pm.Sub != digest.Title {
 		t.Errorf("subject %q", pm.Sub)
 	}
@@ -64,9 +66,9 @@ func TestMailerSendsPlainTextAndHTML(t *testing.T) {
 }
 
 func TestMailerUsesSTARTTLSBeforeAuthenticating(t *testing.T) {
-	srv, cli := selfSigned(t)
-	sink := newSMTPSink(t, srv, "mailer\x00s3cret-pw")
-	cfg := SMTP{Host: "127.0.0.1", Port: sink.port(), User: "mailer", Password: "s3cret-pw", From: "luoshi@example.gov.cn",
+	srv, cli := notifytest.SelfSigned(t)
+	sink := notifytest.NewSMTPSink(t, srv, "mailer\x00s3cret-pw")
+	cfg := SMTP{Host: "127.0.0.1", Port: sink.Port(), User: "mailer", Password: "s3cret-pw", From: "luoshi@example.gov.cn",
 		TLS: TLSStartTLS, TLSConfig: cli, Timeout: 5 * time.Second}
 	if strings.Contains(cfg.String(), "s3cret") {
 		t.Fatal("the description shows the password")
@@ -75,7 +77,7 @@ func TestMailerUsesSTARTTLSBeforeAuthenticating(t *testing.T) {
 	if err := NewMailer(cfg, "").Send(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
-	got := sink.messages()
+	got := sink.Messages()
 	if len(got) != 1 || !got[0].UnderT || got[0].Auth != "mailer\x00s3cret-pw" {
 		t.Fatalf("want one message over TLS with the credentials, got %+v", got)
 	}
@@ -86,9 +88,9 @@ func TestMailerUsesSTARTTLSBeforeAuthenticating(t *testing.T) {
 		t.Fatalf("wrong password: %v", err)
 	}
 	// a server without STARTTLS is refused under starttls: no password in clear
-	plain := newSMTPSink(t, nil, "")
-	cfg.Port, cfg.Password = plain.port(), "s3cret-pw"
-	if err := NewMailer(cfg, "").Send(context.Background(), o); err == nil || len(plain.messages()) != 0 {
+	plain := notifytest.NewSMTPSink(t, nil, "")
+	cfg.Port, cfg.Password = plain.Port(), "s3cret-pw"
+	if err := NewMailer(cfg, "").Send(context.Background(), o); err == nil || len(plain.Messages()) != 0 {
 		t.Fatalf("sent without TLS: %v", err)
 	}
 }

@@ -1,4 +1,6 @@
-package notify
+// Package notifytest holds test doubles for notifications: an SMTP sink
+// (a tiny SMTP server on 127.0.0.1) and a reader for the mails it receives.
+package notifytest
 
 import (
 	"bufio"
@@ -21,18 +23,19 @@ import (
 	"time"
 )
 
-// smtpSink is a tiny SMTP server on 127.0.0.1 that keeps what it receives:
+// SMTPSink is a tiny SMTP server on 127.0.0.1 that keeps what it receives:
 // EHLO, optional STARTTLS, AUTH PLAIN, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
-type smtpSink struct {
+type SMTPSink struct {
 	t        testing.TB
 	ln       net.Listener
 	tls      *tls.Config // offered through STARTTLS when set
 	wantAuth string      // "user\x00password" when AUTH is required
 	mu       sync.Mutex
-	msgs     []sinkMsg
+	msgs     []SinkMsg
 }
 
-type sinkMsg struct {
+// SinkMsg is one received message.
+type SinkMsg struct {
 	From   string
 	To     []string
 	Data   string
@@ -40,12 +43,14 @@ type sinkMsg struct {
 	UnderT bool   // the transaction ran over TLS
 }
 
-func newSMTPSink(t testing.TB, tlsCfg *tls.Config, wantAuth string) *smtpSink {
+// NewSMTPSink starts a sink; tlsCfg offers STARTTLS, wantAuth ("user\x00password")
+// requires AUTH PLAIN with those credentials. It stops when the test ends.
+func NewSMTPSink(t testing.TB, tlsCfg *tls.Config, wantAuth string) *SMTPSink {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &smtpSink{t: t, ln: ln, tls: tlsCfg, wantAuth: wantAuth}
+	s := &SMTPSink{t: t, ln: ln, tls: tlsCfg, wantAuth: wantAuth}
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -59,21 +64,23 @@ func newSMTPSink(t testing.TB, tlsCfg *tls.Config, wantAuth string) *smtpSink {
 	return s
 }
 
-func (s *smtpSink) port() int { return s.ln.Addr().(*net.TCPAddr).Port }
+// Port is the sink's TCP port.
+func (s *SMTPSink) Port() int { return s.ln.Addr().(*net.TCPAddr).Port }
 
-func (s *smtpSink) messages() []sinkMsg {
+// Messages returns what the sink has received so far.
+func (s *SMTPSink) Messages() []SinkMsg {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]sinkMsg(nil), s.msgs...)
+	return append([]SinkMsg(nil), s.msgs...)
 }
 
-func (s *smtpSink) serve(c net.Conn) {
+func (s *SMTPSink) serve(c net.Conn) {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(30 * time.Second))
 	r, w := bufio.NewReader(c), bufio.NewWriter(c)
 	say := func(line string) { w.WriteString(line + "\r\n"); w.Flush() }
 	say("220 sink ESMTP")
-	var cur sinkMsg
+	var cur SinkMsg
 	isTLS, authed := false, false
 	for {
 		line, err := r.ReadString('\n')
@@ -184,8 +191,8 @@ func addrOf(arg string) string {
 	return arg[i+1 : j]
 }
 
-// selfSigned returns a server config for 127.0.0.1 and a client config trusting it.
-func selfSigned(t testing.TB) (server, client *tls.Config) {
+// SelfSigned returns a server config for 127.0.0.1 and a client config trusting it.
+func SelfSigned(t testing.TB) (server, client *tls.Config) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -205,15 +212,16 @@ func selfSigned(t testing.TB) (server, client *tls.Config) {
 		&tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
 }
 
-// parsedMail is a received message, decoded.
-type parsedMail struct {
+// Mail is a received message, decoded.
+type Mail struct {
 	Header mail.Header
 	Sub    string
 	Text   string
 	HTML   string
 }
 
-func parseMail(t testing.TB, data string) parsedMail {
+// ParseMail decodes a received message: subject, plain-text and HTML parts.
+func ParseMail(t testing.TB, data string) Mail {
 	t.Helper()
 	m, err := mail.ReadMessage(strings.NewReader(data))
 	if err != nil {
@@ -221,7 +229,7 @@ func parseMail(t testing.TB, data string) parsedMail {
 	}
 	var dec mime.WordDecoder
 	sub, _ := dec.DecodeHeader(m.Header.Get("Subject"))
-	out := parsedMail{Header: m.Header, Sub: sub}
+	out := Mail{Header: m.Header, Sub: sub}
 	mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
 	if err != nil || !strings.HasPrefix(mt, "multipart/") {
 		t.Fatalf("want a multipart message, got %q", m.Header.Get("Content-Type"))
