@@ -146,6 +146,11 @@ func (w *Worker) Deliver(ctx context.Context) (Stats, error) {
 			if err != nil || !more {
 				return st, err
 			}
+			select { // the other claimer commits in a moment
+			case <-ctx.Done():
+				return st, ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
 			continue
 		}
 		for i, c := range claimed {
