@@ -31,6 +31,7 @@ type Config struct {
 	// PublicPerDay caps public submissions per client address and day
 	// (counted under a salted hash forgotten daily); 0 = no cap.
 	PublicPerDay int
+	SMTP          SMTP // email reminders (smtp.go)
 }
 
 // Register adds the common flags to fs, with defaults from the environment.
@@ -46,6 +47,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.IntVar(&c.PublicPerDay, "public-per-day", envInt("LUOSHI_PUBLIC_PER_DAY", 20), "public reports per client address and day; 0 = no cap (LUOSHI_PUBLIC_PER_DAY)")
 	c.AdminPassword = os.Getenv("LUOSHI_ADMIN_PASSWORD")
 	c.MasterKey = os.Getenv("LUOSHI_MASTER_KEY")
+	c.SMTP.register(fs)
 }
 
 // Validate checks the values and fills derived ones.
@@ -86,6 +88,9 @@ func (c *Config) Validate() error {
 		c.BaseURL = "http://" + net.JoinHostPort(host, port)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if err := c.SMTP.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 

@@ -3,6 +3,7 @@ package config
 import (
 	"flag"
 	"io"
+	"os"
 	"testing"
 	"time"
 )
@@ -44,4 +45,51 @@ func TestFlagsEnvironmentAndValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = io.Discard
+}
+
+func TestSMTPSettings(t *testing.T) {
+	t.Setenv("LUOSHI_SMTP_HOST", "smtp.example.gov.cn")
+	t.Setenv("LUOSHI_SMTP_USER", "luoshi")
+	t.Setenv("LUOSHI_SMTP_PASSWORD", "pw-from-env")
+	t.Setenv("LUOSHI_SMTP_FROM", "落实平台 <luoshi@example.gov.cn>")
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	var c Config
+	c.Register(fs)
+	if fs.Lookup("smtp-password") != nil {
+		t.Fatal("a password flag would show in ps")
+	}
+	if err := fs.Parse([]string{"--data", "d", "--smtp-tls", "tls"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTP.Host != "smtp.example.gov.cn" || c.SMTP.Port != 465 || c.SMTP.Password != "pw-from-env" || c.SMTP.TLS != "tls" {
+		t.Fatalf("%+v", c.SMTP)
+	}
+
+	pwFile := t.TempDir() + "/pw"
+	os.WriteFile(pwFile, []byte("from-file\n"), 0o600)
+	ok := Config{Addr: "127.0.0.1:1", DataDir: "d", SMTP: SMTP{Host: "h", User: "u", PasswordFile: pwFile, From: "a@b.cn"}}
+	if err := ok.Validate(); err != nil || ok.SMTP.Password != "from-file" || ok.SMTP.Port != 587 || ok.SMTP.TLS != "starttls" {
+		t.Fatalf("%v %+v", err, ok.SMTP)
+	}
+	for i, s := range []SMTP{
+		{Host: "h", From: ""},                               // no sender
+		{Host: "h", From: "a@b.cn", TLS: "ssl"},             // unknown mode
+		{Host: "h", From: "a@b.cn", Port: 70000},            // port
+		{Host: "h", From: "a@b.cn", Password: "x"},          // password without user
+		{Host: "h", From: "a@b.cn", User: "u", TLS: "none"}, // password in clear
+		{Host: "h", From: "a@b.cn", PasswordFile: "/nonexistent/pw"},
+	} {
+		c := Config{Addr: "127.0.0.1:1", DataDir: "d", SMTP: s}
+		if err := c.Validate(); err == nil {
+			t.Errorf("case %d: %+v accepted", i, s)
+		}
+	}
+	// no host: email is off and nothing else is checked
+	off := Config{Addr: "127.0.0.1:1", DataDir: "d", SMTP: SMTP{From: "nonsense"}}
+	if err := off.Validate(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -42,8 +42,8 @@ const (
 // Robots lists the webhook robot kinds.
 var Robots = []string{DingTalk, WeCom, Feishu}
 
-// message is the payload an outbox row carries.
-type message struct {
+// Message is the payload an outbox row carries.
+type Message struct {
 	Person string `json:"person"`
 	Title  string `json:"title"`
 	Lines  []Line `json:"lines"`
@@ -78,7 +78,7 @@ func Queue(ctx context.Context, q store.Queryer, d Digest) (bool, error) {
 	if err := q.QueryRowContext(ctx, `SELECT name, unit_id, email FROM users WHERE id = $1`, d.UserID).Scan(&person, &unitID, &email); err != nil {
 		return false, err
 	}
-	payload, _ := json.Marshal(message{Person: person, Title: d.Title, Lines: d.Lines})
+	payload, _ := json.Marshal(Message{Person: person, Title: d.Title, Lines: d.Lines})
 	key := fmt.Sprintf("%s/%d/%s", d.Kind, d.UserID, d.Day)
 	add := func(channel, target string) error {
 		_, err := q.ExecContext(ctx, `INSERT INTO outbox (channel, target, subject, payload, dedupe_key, created_at, next_attempt_at)

@@ -15,6 +15,7 @@ type accountData struct {
 	NewToken     string // shown once, right after creation
 	TOTPRequired bool
 	MustChangePW bool
+	Email        string
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, p *org.Principal) {
@@ -31,6 +32,11 @@ func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, p *org.Prin
 		return
 	}
 	d := accountData{User: u, NewToken: newToken}
+	if d.Email, err = org.UserEmail(ctx, s.DB.Read, p.UserID); err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	d.Email = emailShown(r, pg, d.Email)
 	if d.Tokens, err = auth.ListTokens(ctx, s.DB, p); err != nil {
 		s.failPage(w, r, err)
 		return

@@ -139,6 +139,7 @@ type unitData struct {
 	People     []org.User
 	PeopleN    int
 	CanEdit    bool
+	Robots     robotsData // notification robots (pages_notify.go)
 }
 
 func (s *Server) unitPage(w http.ResponseWriter, r *http.Request, p *org.Principal) {
@@ -171,6 +172,10 @@ func (s *Server) showUnit(w http.ResponseWriter, r *http.Request, p *org.Princip
 			s.failPage(w, r, err)
 			return
 		}
+	}
+	if d.Robots, err = s.unitRobots(ctx, p, u); err != nil {
+		s.failPage(w, r, err)
+		return
 	}
 	pg.Title = u.Name
 	pg.D = d

@@ -82,6 +82,7 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request, p *org.Princ
 type userData struct {
 	User    org.User
 	CanEdit bool
+	Email   string
 }
 
 func (s *Server) userPage(w http.ResponseWriter, r *http.Request, p *org.Principal) {
@@ -99,6 +100,11 @@ func (s *Server) showUser(w http.ResponseWriter, r *http.Request, p *org.Princip
 		return
 	}
 	d := userData{User: u, CanEdit: org.Can(p, org.UserWrite, u.UnitPath)}
+	if d.Email, err = org.UserEmail(r.Context(), s.DB.Read, u.ID); err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	d.Email = emailShown(r, pg, d.Email)
 	if !keep {
 		pg.Vals = url.Values{}
 		pg.Vals.Set("name", u.Name)
