@@ -31,7 +31,7 @@ type Config struct {
 	// PublicPerDay caps public submissions per client address and day
 	// (counted under a salted hash forgotten daily); 0 = no cap.
 	PublicPerDay int
-	SMTP          SMTP // email reminders (smtp.go)
+	SMTP         SMTP // email reminders (smtp.go)
 }
 
 // Register adds the common flags to fs, with defaults from the environment.
