@@ -1,0 +1,76 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/store/storetest"
+	"github.com/luoshi/luoshi/internal/web/browsertest"
+)
+
+// TestBrowserPublicReport: a citizen on a 375-px phone finds the unit by a
+// few characters, submits anonymously, keeps the receipt and key, and follows
+// the report with them. Nothing overflows, no cookie is set, nothing loads
+// from another host (the harness fails on that and on any script error).
+func TestBrowserPublicReport(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	srv := reportFixture(t, db)
+	b := browsertest.New(t)
+	b.SetViewport(375, 812, chromedp.EmulateMobile, chromedp.EmulateTouch)
+	noOverflow := func(where string) {
+		t.Helper()
+		if w := browsertest.Eval[int](b, `document.documentElement.scrollWidth`); w > 375 {
+			t.Errorf("%s: the page is %d px wide at a 375 px viewport", where, w)
+		}
+	}
+	if st := b.Navigate(srv.URL + "/report"); st != http.StatusOK {
+		t.Fatalf("/report: %d", st)
+	}
+	noOverflow("form")
+
+	// the unit picker: type, wait for the suggestion, choose it
+	b.Type("#f-unit_code", "刑事")
+	b.Visible(`button.pick[data-pick="court1-xs"]`)
+	b.Click(`button.pick[data-pick="court1-xs"]`)
+	if v := browsertest.Eval[string](b, `document.querySelector("#f-unit_code").value`); v != "court1-xs" {
+		t.Fatalf("the picker filled %q", v)
+	}
+
+	// a missing field: the Chinese message, the rest kept
+	st := b.Submit("#report-form", url.Values{"category": {"contact"}, "subject": {"律师称能搞定法官"}, "content": {""}})
+	if st != http.StatusBadRequest || !strings.Contains(b.Text("#report-form"), "请填写具体反映的内容。") {
+		t.Fatalf("empty content: %d %q", st, b.Text(".alert-error"))
+	}
+	if v := browsertest.Eval[string](b, `document.querySelector("#f-subject").value`); v != "律师称能搞定法官" {
+		t.Errorf("the subject was not kept: %q", v)
+	}
+	st = b.Submit("#report-form", url.Values{"content": {"代理律师说与立案庭法官是老乡,交钱就能立案。"}, "when": {"上个月"}})
+	if st != http.StatusCreated {
+		t.Fatalf("submit: %d %s", st, b.Text("main"))
+	}
+	noOverflow("receipt")
+	receipt, key := b.Text("#receipt"), b.Text("#key")
+	if len(strings.ReplaceAll(receipt, " ", "")) != 12 || len(strings.ReplaceAll(key, "-", "")) != 20 {
+		t.Fatalf("receipt %q key %q", receipt, key)
+	}
+	if c := browsertest.Eval[string](b, `document.cookie`); c != "" {
+		t.Errorf("the public pages set a cookie: %q", c)
+	}
+
+	b.Navigate(srv.URL + "/report/lookup")
+	if st := b.Submit("#lookup-form", url.Values{"receipt": {receipt}, "key": {key}}); st != http.StatusOK {
+		t.Fatalf("lookup: %d", st)
+	}
+	noOverflow("report view")
+	if n := b.Count("#stages li.done"); n != 0 {
+		t.Errorf("%d stages reached before anyone handled the report", n)
+	}
+	if !strings.Contains(b.Text("main"), "律师称能搞定法官") {
+		t.Error("the report view lacks the subject")
+	}
+}
