@@ -427,3 +427,57 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestNothingInTheClearPostgres reads every row of every table as PostgreSQL
+// would dump it and looks for what a reporter wrote and who they are.
+func TestNothingInTheClearPostgres(t *testing.T) {
+	if !slices.Contains(storetest.Engines(t), store.Postgres) {
+		return // the SQLite pass: TestNothingInTheClear reads the file itself
+	}
+	db := storetest.Open(t, store.Postgres)
+	e := newEnv(t, db)
+	rc := submit(t, e, "孙法官", true)
+	jj := e.p(t, "jj-court")
+	id := leadID(t, e, jj, rc.Number)
+	must(t, e.r.Register(ctx, jj, id, "登记备注里的秘密"))
+	rows, err := db.Read.Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`)
+	must(t, err)
+	var tables []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		tables = append(tables, n)
+	}
+	rows.Close()
+	var dump strings.Builder
+	for _, tb := range tables {
+		rs, err := db.Read.Query(`SELECT t::text FROM "` + tb + `" t`)
+		must(t, err)
+		for rs.Next() {
+			var s string
+			rs.Scan(&s)
+			dump.WriteString(s)
+		}
+		rs.Close()
+	}
+	// bytea prints as hex in a row's text: read those columns raw as well
+	for _, q := range []string{`SELECT sealed FROM reports`, `SELECT COALESCE(identity, ''::bytea) FROM reports`,
+		`SELECT COALESCE(note, ''::bytea) FROM report_events`, `SELECT sealed_name FROM report_files`} {
+		rs, err := db.Read.Query(q)
+		must(t, err)
+		for rs.Next() {
+			var b []byte
+			rs.Scan(&b)
+			dump.Write(b)
+		}
+		rs.Close()
+	}
+	if dump.Len() < 1000 || !strings.Contains(dump.String(), rc.Number) {
+		t.Fatalf("the dump holds %d bytes and not the report's number", dump.Len())
+	}
+	for _, s := range []string{secret, "周群众", "138 0013 8000", "11010519491231002X", "法院三楼", "登记备注里的秘密", "干预案件"} {
+		if strings.Contains(dump.String(), s) {
+			t.Errorf("%q is stored in the clear", s)
+		}
+	}
+}
