@@ -219,6 +219,7 @@ func init() {
 		"msg.report.ack_late":      "Report %s not accepted on time (due %s)",
 		"msg.report.feedback_late": "Report %s: the real-name reporter has had no feedback (due %s)",
 		"msg.report.digest_title":  "%s overdue reports (%d)",
+		"msg.clue.moved":           "Done. The lead is no longer yours to see (moved up, or you are recused).",
 		"msg.clue.registered":      "Accepted and registered as a lead.",
 		"msg.clue.assigned":        "Assigned.",
 		"msg.clue.transferred":     "Transferred.",

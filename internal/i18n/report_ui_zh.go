@@ -219,6 +219,7 @@ func init() {
 		"msg.report.ack_late":      "举报 %s 未按时受理(应于 %s 前受理)",
 		"msg.report.feedback_late": "举报 %s 未按时向实名举报人反馈(应于 %s 前反馈)",
 		"msg.report.digest_title":  "%s 举报办理超期提醒(%d 件)",
+		"msg.clue.moved":           "已办理。该线索已不在您的处置范围内(已上交或需要您回避)。",
 		"msg.clue.registered":      "已受理并登记为线索。",
 		"msg.clue.assigned":        "已分办。",
 		"msg.clue.transferred":     "已转办。",

@@ -167,6 +167,13 @@ func (r *Reports) Get(ctx context.Context, p *org.Principal, id int64) (Lead, er
 	return l, err
 }
 
+// Visible reports whether p may still see the report (a step can move it
+// out of the actor's sight: an assignment naming them, a transfer).
+func (r *Reports) Visible(ctx context.Context, p *org.Principal, id int64) bool {
+	_, err := r.load(ctx, r.DB.Read, p, id, org.ClueRead)
+	return err == nil
+}
+
 // ByNumber finds a report's id by its number, for p.
 func (r *Reports) ByNumber(ctx context.Context, p *org.Principal, number string) (int64, error) {
 	var id int64

@@ -44,6 +44,9 @@ func (s *Server) cluesPage(w http.ResponseWriter, r *http.Request, p *org.Princi
 		return
 	}
 	pg := s.newPage(r, "ui.clues.title", "clues")
+	if q.Get("done") == "moved" {
+		pg.Flash = pg.T("msg.clue.moved")
+	}
 	pg.D = cluesData{Items: items, Status: status, Late: late, Metrics: m, Pager: newPager(r, off-off%pageSize, len(items), total)}
 	s.render(w, r, http.StatusOK, "clues", pg)
 }
@@ -172,6 +175,10 @@ func (s *Server) clueAct(w http.ResponseWriter, r *http.Request, p *org.Principa
 			return
 		}
 		if err == nil {
+			if !s.Reports.Visible(ctx, p, id) {
+				redirect(w, r, "/clues?done=moved")
+				return
+			}
 			redirect(w, r, "/clues/"+strconv.FormatInt(id, 10)+"?done="+action)
 			return
 		}
