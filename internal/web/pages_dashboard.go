@@ -54,6 +54,11 @@ func (p *page) FigLink(f ledger.Figure) string { return p.ListLink(f.Query()) }
 // DashLink is the dashboard of another unit.
 func (p *page) DashLink(code string) string { return "/dashboard?unit=" + url.QueryEscape(code) }
 
+// statusColors keep each status's colour whichever statuses are present.
+var statusColors = map[string]string{string(ledger.Draft): "#9aa6b4", string(ledger.Open): "#1d4f91",
+	string(ledger.InProgress): "#5b8fd1", string(ledger.Pending): "#e0a800", string(ledger.Closed): "#2e7d32",
+	string(ledger.Reopened): "#c62828"}
+
 // lightColors are the colours of the lights, as in app.css.
 var lightColors = map[string]string{ledger.Green: "#2e7d32", ledger.Yellow: "#e0a800", ledger.Red: "#c62828"}
 
@@ -96,6 +101,9 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request, p *org.Pr
 	c := &d.Chart
 	c.Status.Name = pg.T("ui.dash.items")
 	fill(&c.Status, b.ByStatus, func(k string) string { return pg.StatusName(k) })
+	for _, f := range b.ByStatus {
+		c.Status.Colors = append(c.Status.Colors, statusColors[f.Key])
+	}
 	c.Lights.Name = pg.T("ui.dash.active")
 	fill(&c.Lights, b.ByLight, pg.LightName)
 	for _, f := range b.ByLight {

@@ -18,6 +18,7 @@
       var l = links(p);
       if (l) window.location.href = l;
     });
+    box.style.cursor = "pointer";
     charts.push(chart);
   }
 
@@ -28,13 +29,15 @@
   var st = data.status;
   draw("status", {
     tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
-    legend: { type: "scroll", bottom: 0 },
+    legend: { type: "scroll", bottom: 0, data: st.labels.filter(function (l, i) { return st.values[i] > 0; }) },
     series: [{
       name: st.name, type: "pie", radius: ["38%", "66%"], center: ["50%", "44%"],
       label: { show: !small, formatter: "{b} {c}" },
-      data: st.labels.map(function (l, i) { return { name: l, value: st.values[i] }; })
+      // empty statuses would only crowd the labels; the table lists them
+      data: st.labels.map(function (l, i) { return { name: l, value: st.values[i], link: st.links[i], itemStyle: { color: st.colors[i] } }; })
+        .filter(function (d) { return d.value > 0; })
     }]
-  }, function (p) { return st.links[p.dataIndex]; });
+  }, function (p) { return p.data && p.data.link; });
 
   // active items by light: bars in the lights' colours
   var li = data.lights;
@@ -52,6 +55,8 @@
   // overdue ranking of the child units: horizontal bars, the most overdue on top
   var ch = data.children;
   if (ch.labels && ch.labels.length) {
+    var box = document.querySelector('.chart[data-chart="children"]');
+    if (box) box.style.height = Math.max(160, 30 * ch.labels.length + 60) + "px"; // one bar per unit
     draw("children", {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       grid: grid,
