@@ -77,6 +77,7 @@ func Register(mux *http.ServeMux, d Deps) []string {
 
 	s.registerProblems(authed)
 	s.registerProblemFiles(authed)
+	s.registerProblemDashboard(authed)
 
 	authed("GET "+Prefix+"/tokens", s.listTokens)
 	authed("POST "+Prefix+"/tokens", s.createToken)

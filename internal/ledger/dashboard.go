@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,6 +31,16 @@ type Figure struct {
 
 // Query is the figure's filter as a query string (for /problems and the API list).
 func (f Figure) Query() string { return f.Filter.Values().Encode() }
+
+// MarshalJSON writes the figure with its query string, so an API client can
+// list the counted items with GET /api/v1/problems?{query}.
+func (f Figure) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Key   string `json:"key"`
+		Count int    `json:"count"`
+		Query string `json:"query"`
+	}{f.Key, f.Count, f.Query()})
+}
 
 // ChildRow is one direct child unit of the chosen unit, counted over its
 // whole subtree. Own marks the row of the items recorded for the chosen
@@ -214,6 +225,7 @@ func (l *Ledger) countChildren(ctx context.Context, p *org.Principal, b *Board, 
 		row   ChildRow
 		shown bool
 	}
+	b.Children = []ChildRow{}
 	kids := map[string]*acc{} // path segment (the child's id) → row
 	var order []string
 	rows, err := l.DB.Read.QueryContext(ctx, `SELECT id, code, name, CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END FROM units WHERE parent_id = $1 ORDER BY sort, code`, unit.ID)
