@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/luoshi/luoshi/internal/apperr"
@@ -145,14 +146,19 @@ func (l *Ledger) Dashboard(ctx context.Context, p *org.Principal, unitCode strin
 	base := Filter{Unit: unit.Code}
 	with := func(mod func(f *Filter)) Filter { f := base; mod(&f); return f }
 
-	if err := l.countDimensions(ctx, p, &b, base, with); err != nil {
-		return b, err
-	}
-	if err := l.countChildren(ctx, p, &b, unit, base); err != nil {
-		return b, err
-	}
-	if err := l.countWeeks(ctx, p, &b, base, today); err != nil {
-		return b, err
+	// The parts read different rows and fill different fields: they run side
+	// by side on the read pool, so a big subtree costs its slowest query
+	// rather than the sum of them.
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	wg.Go(func() { errs[0] = l.countDimensions(ctx, p, &b, base, with) })
+	wg.Go(func() { errs[1] = l.countChildren(ctx, p, &b, unit, base) })
+	wg.Go(func() { errs[2] = l.countWeeks(ctx, p, &b, base, today) })
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return Board{}, err
+		}
 	}
 	return b, nil
 }
