@@ -1,7 +1,7 @@
 // Command gen fills a fresh luoshi database with bench data and writes the
 // bench login accounts to a file, one username a line:
 //
-//	go run ./bench/gen --data DIR [--db URL] [--units 20000 --people 200000] --accounts FILE
+//	go run ./bench/gen --data DIR [--db URL] [--units 20000 --people 200000] [--problems N] --accounts FILE
 package main
 
 import (
@@ -23,14 +23,15 @@ func main() {
 	people := flag.Int("people", 200000, "people to generate (bench accounts included)")
 	nacc := flag.Int("n-accounts", 200, "bench login accounts bench-0001..")
 	accounts := flag.String("accounts", "", "file to write the bench usernames to")
+	problems := flag.Int("problems", 0, "problem ledger items to add (e.g. 1000000 for the 晴雨表 target)")
 	flag.Parse()
-	if err := run(*data, *dbURL, *units, *people, *nacc, *accounts); err != nil {
+	if err := run(*data, *dbURL, *units, *people, *nacc, *accounts, *problems); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(data, dbURL string, units, people, nacc int, accounts string) error {
+func run(data, dbURL string, units, people, nacc int, accounts string, problems int) error {
 	target := dbURL
 	if target == "" {
 		if data == "" {
@@ -53,6 +54,11 @@ func run(data, dbURL string, units, people, nacc int, accounts string) error {
 	res, err := benchdata.Generate(ctx, db, benchdata.Config{Units: units, People: people, Accounts: nacc, Progress: os.Stderr})
 	if err != nil {
 		return err
+	}
+	if problems > 0 {
+		if err := benchdata.GenerateProblems(ctx, db, benchdata.ProblemsConfig{N: problems, Progress: os.Stderr}); err != nil {
+			return err
+		}
 	}
 	var sb strings.Builder
 	for _, a := range res.Accounts {

@@ -90,6 +90,7 @@ func Register(mux *http.ServeMux, d Deps) []string {
 			}
 		})
 	})
+	s.registerProblemDashboard(authed)
 
 	authed("GET "+Prefix+"/tokens", s.listTokens)
 	authed("POST "+Prefix+"/tokens", s.createToken)

@@ -346,6 +346,7 @@ func openapiDoc() obj {
 
 	problemsDoc(paths, schemas)
 	reportsDoc(paths, schemas)
+	dashboardDoc(paths, schemas)
 
 	return obj{
 		"openapi": "3.1.0",
@@ -419,7 +420,7 @@ func problemsDoc(paths, schemas obj) {
 		"get": op("listProblems", "problems", "List the items the principal may see (their read scope, and the items they are responsible for)",
 			[]any{
 				query("unit", "unit code: items of this unit's subtree", obj{"type": "string"}),
-				query("status", "status, or review_due for closed items whose look-back (回头看) is due", obj{"type": "string", "enum": append(statusNames(), "review_due")}),
+				query("status", "status; review_due for closed items whose look-back (回头看) is due; active for open, in_progress and reopened", obj{"type": "string", "enum": append(statusNames(), "review_due", ledger.StatusActive)}),
 				query("light", "traffic light", obj{"type": "string", "enum": ledger.Lights}),
 				query("class", "class", obj{"type": "string", "enum": ledger.Classes}),
 				query("source", "source", obj{"type": "string", "enum": ledger.Sources}),
@@ -429,6 +430,11 @@ func problemsDoc(paths, schemas obj) {
 				query("mine", "only items the principal is responsible for", obj{"type": "boolean", "default": false}),
 				query("deadline_from", "deadline on or after this day (YYYY-MM-DD)", obj{"type": "string", "format": "date"}),
 				query("deadline_to", "deadline on or before this day (YYYY-MM-DD)", obj{"type": "string", "format": "date"}),
+				query("created_from", "recorded on or after this day, China time (YYYY-MM-DD)", obj{"type": "string", "format": "date"}),
+				query("created_to", "recorded on or before this day, China time (YYYY-MM-DD)", obj{"type": "string", "format": "date"}),
+				query("closed_from", "closed (销号) on or after this day (YYYY-MM-DD)", obj{"type": "string", "format": "date"}),
+				query("closed_to", "closed (销号) on or before this day (YYYY-MM-DD)", obj{"type": "string", "format": "date"}),
+				query("direct", "with unit: only the unit's own items, not those of the units below", obj{"type": "boolean", "default": false}),
 				query("q", "number or title contains", obj{"type": "string"}),
 				query("sort", "order: deadline (default), -deadline, number, -created, light (red first)", obj{"type": "string", "enum": ledger.Sorts}),
 				query("page", "page number, from 1", obj{"type": "integer", "minimum": 1, "default": 1}),

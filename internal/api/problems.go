@@ -266,7 +266,7 @@ func (s *server) listProblems(w http.ResponseWriter, r *http.Request, p *org.Pri
 	}
 	q := r.URL.Query()
 	// the booleans are refused when misspelt rather than read as false
-	for _, name := range []string{"supervised", "mine"} {
+	for _, name := range []string{"supervised", "mine", "direct"} {
 		b, err := parseBool(r, name)
 		if err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/calendar"
@@ -18,7 +19,8 @@ import (
 // Its query-string form (Values/ParseFilter) is what saved filters keep.
 type Filter struct {
 	Unit         string // unit code: the whole subtree
-	Status       string // a Status, or "review_due" for look-backs due
+	Direct       bool   // with Unit: only the unit's own items, not its children's
+	Status       string // a Status, "review_due" for look-backs due, or "active" for work still owed
 	Light        string
 	Class        string
 	Source       string
@@ -27,6 +29,10 @@ type Filter struct {
 	Supervised   bool
 	DeadlineFrom string // YYYY-MM-DD
 	DeadlineTo   string
+	CreatedFrom  string // YYYY-MM-DD: recorded on or after this day (China time)
+	CreatedTo    string // recorded on or before this day
+	ClosedFrom   string // YYYY-MM-DD: closed (销号) on or after this day
+	ClosedTo     string
 	Q            string // number or title contains
 	Mine         bool   // items the principal is responsible for
 	Sort         string // deadline, -deadline, number, -created, light
@@ -35,6 +41,21 @@ type Filter struct {
 
 	// ExtensionPending: items with an extension request awaiting a decision.
 	ExtensionPending bool
+}
+
+// StatusActive filters the items still owing work (open, in progress,
+// reopened): the ones whose clock runs and whose light means something.
+const StatusActive = "active"
+
+// activeSQL is the condition of Status.Active.
+const activeSQL = "pr.status IN ('open', 'in_progress', 'reopened')"
+
+const dayMs = 24 * 3600 * 1000
+
+// dayStartMs is the instant a civil day ("2006-01-02", validated) begins in China.
+func dayStartMs(d string) int64 {
+	t, _ := calendar.ParseDay(d)
+	return t.Add(-8 * time.Hour).UnixMilli()
 }
 
 // Sorts lists the accepted sort keys.
@@ -50,7 +71,8 @@ func ParseFilter(v url.Values) (Filter, error) {
 		Q:          strings.TrimSpace(v.Get("q")), Sort: v.Get("sort"),
 	}
 	f.ExtensionPending = v.Get("extension_pending") == "1" || v.Get("extension_pending") == "true"
-	if f.Status != "" && f.Status != "review_due" && !slices.Contains(Statuses, Status(f.Status)) {
+	f.Direct = f.Unit != "" && (v.Get("direct") == "1" || v.Get("direct") == "true")
+	if f.Status != "" && f.Status != "review_due" && f.Status != StatusActive && !slices.Contains(Statuses, Status(f.Status)) {
 		return f, apperr.Invalidf("status", "err.filter.status", f.Status)
 	}
 	if f.Light != "" && !slices.Contains(Lights, f.Light) {
@@ -68,7 +90,8 @@ func ParseFilter(v url.Values) (Filter, error) {
 	for _, d := range []struct {
 		field string
 		dst   *string
-	}{{"deadline_from", &f.DeadlineFrom}, {"deadline_to", &f.DeadlineTo}} {
+	}{{"deadline_from", &f.DeadlineFrom}, {"deadline_to", &f.DeadlineTo}, {"created_from", &f.CreatedFrom},
+		{"created_to", &f.CreatedTo}, {"closed_from", &f.ClosedFrom}, {"closed_to", &f.ClosedTo}} {
 		s := strings.TrimSpace(v.Get(d.field))
 		if s == "" {
 			continue
@@ -111,6 +134,10 @@ func (f Filter) Values() url.Values {
 	set("responsible", f.Responsible)
 	set("deadline_from", f.DeadlineFrom)
 	set("deadline_to", f.DeadlineTo)
+	set("created_from", f.CreatedFrom)
+	set("created_to", f.CreatedTo)
+	set("closed_from", f.ClosedFrom)
+	set("closed_to", f.ClosedTo)
 	set("q", f.Q)
 	set("sort", f.Sort)
 	if f.Supervised {
@@ -122,6 +149,9 @@ func (f Filter) Values() url.Values {
 	if f.ExtensionPending {
 		v.Set("extension_pending", "1")
 	}
+	if f.Direct && f.Unit != "" {
+		v.Set("direct", "1")
+	}
 	return v
 }
 
@@ -129,32 +159,47 @@ func (f Filter) Values() url.Values {
 // can reach nothing (the result is empty).
 func (l *Ledger) where(ctx context.Context, p *org.Principal, f Filter, arg func(any) string) (string, bool, error) {
 	var where []string
-	// reach: the read scopes, or the items one is responsible for
-	var reach []string
-	for _, s := range org.ScopePaths(p, Read) {
-		reach = append(reach, store.Subtree("u.path", s, arg))
-	}
-	if p != nil && p.UserID != 0 {
-		reach = append(reach, "pr.responsible_id = "+arg(p.UserID))
-	}
-	if len(reach) == 0 {
+	scopes := org.ScopePaths(p, Read)
+	if len(scopes) == 0 && (p == nil || p.UserID == 0) {
 		return "", false, nil
 	}
-	where = append(where, "("+strings.Join(reach, " OR ")+")")
+	var unit org.Unit
 	if f.Unit != "" {
 		// a unit outside the principal's reach answers as one that does not exist
-		unit, err := org.GetUnit(ctx, l.DB, p, f.Unit)
+		var err error
+		unit, err = org.GetUnit(ctx, l.DB, p, f.Unit)
 		if apperr.As(err) != nil {
 			return "", false, apperr.Invalidf("unit", "err.problem.unit_code.unknown", f.Unit)
 		} else if err != nil {
 			return "", false, err
 		}
-		where = append(where, store.Subtree("u.path", unit.Path, arg))
+	}
+	// reach: the read scopes, or the items one is responsible for. A unit
+	// inside a read scope needs no reach condition: all its items are in
+	// reach, and without the OR the engines count from an index alone.
+	if f.Unit == "" || !org.Can(p, Read, unit.Path) {
+		var reach []string
+		for _, s := range scopes {
+			reach = append(reach, store.Subtree("u.path", s, arg))
+		}
+		if p != nil && p.UserID != 0 {
+			reach = append(reach, "pr.responsible_id = "+arg(p.UserID))
+		}
+		where = append(where, "("+strings.Join(reach, " OR ")+")")
+	}
+	if f.Unit != "" {
+		if f.Direct {
+			where = append(where, "pr.unit_id = "+arg(unit.ID))
+		} else {
+			where = append(where, store.Subtree("u.path", unit.Path, arg))
+		}
 	}
 	switch f.Status {
 	case "":
 	case "review_due":
 		where = append(where, "pr.status = 'closed' AND pr.review_result = '' AND pr.review_due <= "+arg(calendar.FormatDay(l.today())))
+	case StatusActive:
+		where = append(where, activeSQL)
 	default:
 		where = append(where, "pr.status = "+arg(f.Status))
 	}
@@ -194,6 +239,19 @@ func (l *Ledger) where(ctx context.Context, p *org.Principal, f Filter, arg func
 	}
 	if f.DeadlineTo != "" {
 		where = append(where, "pr.deadline <= "+arg(f.DeadlineTo))
+	}
+	// days are China's civil days; created_at is an instant (unix ms)
+	if f.CreatedFrom != "" {
+		where = append(where, "pr.created_at >= "+arg(dayStartMs(f.CreatedFrom)))
+	}
+	if f.CreatedTo != "" {
+		where = append(where, "pr.created_at < "+arg(dayStartMs(f.CreatedTo)+dayMs))
+	}
+	if f.ClosedFrom != "" {
+		where = append(where, "pr.closed_on >= "+arg(f.ClosedFrom))
+	}
+	if f.ClosedTo != "" {
+		where = append(where, "pr.closed_on <= "+arg(f.ClosedTo))
 	}
 	if f.Q != "" {
 		like := "%" + store.EscapeLike(f.Q) + "%"

@@ -175,7 +175,7 @@ func (p *page) StatusOpts() []option {
 	for _, s := range ledger.Statuses {
 		vs = append(vs, string(s))
 	}
-	return p.opts(append(vs, "review_due"), statusKeys)
+	return p.opts(append(vs, "review_due", ledger.StatusActive), statusKeys)
 }
 
 // ClassOpts lists the classes.
@@ -249,7 +249,8 @@ func (p *page) Accepted() string { return attach.Accepted }
 // MoreFilters reports whether a secondary filter of the list is set (its
 // section then starts open).
 func (p *page) MoreFilters() bool {
-	for _, k := range []string{"class", "source", "tag", "responsible", "deadline_from", "deadline_to", "sort", "supervised", "mine", "extension_pending"} {
+	for _, k := range []string{"class", "source", "tag", "responsible", "deadline_from", "deadline_to", "sort", "supervised", "mine", "extension_pending",
+		"created_from", "created_to", "closed_from", "closed_to", "direct"} {
 		if p.Vals.Get(k) != "" || p.Fields[k] != "" {
 			return true
 		}
@@ -277,7 +278,7 @@ type problemListData struct {
 
 // filterFields are the list's query parameters kept on the filter form.
 var filterFields = []string{"unit", "status", "light", "class", "source", "tag", "responsible", "supervised", "mine",
-	"deadline_from", "deadline_to", "q", "sort", "extension_pending"}
+	"deadline_from", "deadline_to", "q", "sort", "extension_pending", "created_from", "created_to", "closed_from", "closed_to", "direct"}
 
 func (s *Server) problemsPage(w http.ResponseWriter, r *http.Request, p *org.Principal) {
 	pg := s.newPage(r, "ui.problems.title", "problems")
