@@ -345,6 +345,7 @@ func openapiDoc() obj {
 	}
 
 	problemsDoc(paths, schemas)
+	problemFilesDoc(paths, schemas)
 
 	return obj{
 		"openapi": "3.1.0",
