@@ -151,16 +151,19 @@ func SheetValues(seq int, pr Problem) []any {
 		desc += "\n" + pr.Description
 	}
 	review := ""
-	if pr.ReviewResult != "" {
-		review = zh("ui.problem.review_" + pr.ReviewResult)
+	switch pr.ReviewResult {
+	case "passed":
+		review = zh("ui.problem.review_passed")
+	case "recurred":
+		review = zh("ui.problem.review_recurred")
 	}
 	light := ""
 	if pr.Status != Draft && pr.Status != Closed {
-		light = zh("ui.problem.light." + pr.Light)
+		light = zh("ui.problem.light" + "." + pr.Light)
 	}
-	return []any{seq, pr.Number, desc, zh("ui.problem.source." + pr.Source), zh("ui.problem.class." + pr.Class),
+	return []any{seq, pr.Number, desc, zh("ui.problem.source" + "." + pr.Source), zh("ui.problem.class" + "." + pr.Class),
 		pr.Measures, pr.UnitName, pr.ResponsibleName, pr.Deadline, strconv.Itoa(pr.Percent) + "%",
-		zh("ui.problem.status." + string(pr.Status)), light, pr.ClosedOn, review}
+		zh(statusKey(pr.Status)), light, pr.ClosedOn, review}
 }
 
 // Export writes the items p may list that match f as an .xlsx ledger to w and
@@ -224,3 +227,6 @@ func (l *Ledger) Export(ctx context.Context, p *org.Principal, f Filter, w io.Wr
 	}
 	return n, nil
 }
+
+// statusKey is the catalogue key of a status's label.
+func statusKey(s Status) string { return "ui.problem.status" + "." + string(s) }

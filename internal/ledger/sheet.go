@@ -401,20 +401,20 @@ func (s *Sheet) readRow(line int, col []Column, cells []string) (SheetRow, bool)
 	r.In.Responsible = cell[ColResponsible]
 	if v := cell[ColSource]; v == "" {
 		s.fail(line, ColSource, apperr.Invalidf("source", "err.xlsx.required", ColSource.Header(i18n.ZH)))
-	} else if code, ok := labelCode(v, Sources, "ui.problem.source.", sourceAliases); ok {
+	} else if code, ok := labelCode(v, Sources, "ui.problem.source", sourceAliases); ok {
 		r.In.Source = code
 	} else {
 		s.fail(line, ColSource, apperr.Invalidf("source", "err.problem.source"))
 	}
 	if v := cell[ColClass]; v == "" {
 		s.fail(line, ColClass, apperr.Invalidf("class", "err.xlsx.required", ColClass.Header(i18n.ZH)))
-	} else if code, ok := labelCode(v, Classes, "ui.problem.class.", classAliases); ok {
+	} else if code, ok := labelCode(v, Classes, "ui.problem.class", classAliases); ok {
 		r.In.Class = code
 	} else {
 		s.fail(line, ColClass, apperr.Invalidf("class", "err.problem.class"))
 	}
 	if v := cell[ColSeverity]; v != "" {
-		if code, ok := labelCode(v, Severities, "ui.problem.severity.", nil); ok {
+		if code, ok := labelCode(v, Severities, "ui.problem.severity", nil); ok {
 			r.In.Severity = code
 		} else {
 			s.fail(line, ColSeverity, apperr.Invalidf("severity", "err.problem.severity"))
@@ -432,8 +432,8 @@ func (s *Sheet) readRow(line int, col []Column, cells []string) (SheetRow, bool)
 		}
 	}
 	switch v := cell[ColStatus]; {
-	case v == "" || v == string(Open) || v == i18n.T(i18n.ZH, "ui.problem.status.open"):
-	case v == string(Draft) || v == i18n.T(i18n.ZH, "ui.problem.status.draft"):
+	case v == "" || v == string(Open) || v == i18n.T(i18n.ZH, statusKey(Open)):
+	case v == string(Draft) || v == i18n.T(i18n.ZH, statusKey(Draft)):
 		r.In.Draft = true
 	default:
 		s.fail(line, ColStatus, apperr.Invalidf("status", "err.xlsx.status", v))
@@ -507,11 +507,11 @@ var (
 )
 
 // labelCode maps a cell to one of codes: the code itself, its label in either
-// language (keyPrefix+code), or an alias.
-func labelCode(v string, codes []string, keyPrefix string, aliases map[string]string) (string, bool) {
+// language (the catalogue's labelKey.code), or an alias.
+func labelCode(v string, codes []string, labelKey string, aliases map[string]string) (string, bool) {
 	n := normalizeHeader(v)
 	for _, c := range codes {
-		if n == c || n == normalizeHeader(i18n.T(i18n.ZH, keyPrefix+c)) || n == normalizeHeader(i18n.T(i18n.EN, keyPrefix+c)) {
+		if n == c || n == normalizeHeader(i18n.T(i18n.ZH, labelKey+"."+c)) || n == normalizeHeader(i18n.T(i18n.EN, labelKey+"."+c)) {
 			return c, true
 		}
 	}

@@ -1,0 +1,117 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"html"
+	"mime/multipart"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/store/storetest"
+)
+
+// postMultipart sends text fields and, when file is not nil, the file "file".
+func (c *client) postMultipart(path string, fields map[string]string, file []byte) resp {
+	c.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	if file != nil {
+		fw, _ := mw.CreateFormFile("file", "台账.xlsx")
+		fw.Write(file)
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", c.base+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return c.do(req)
+}
+
+var hiddenData = regexp.MustCompile(`name="data" value="([^"]*)"`)
+
+func problemCount(t *testing.T, db *store.DB) int {
+	t.Helper()
+	var n int
+	if err := db.Read.QueryRow(`SELECT COUNT(*) FROM problems`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestProblemImportPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv, _ := ledgerFixture(t, db)
+		c := loggedIn(t, srv, "handler1")
+		header := []string{"序号", "问题内容", "问题来源", "整改类别", "整改措施", "责任单位", "责任人员", "整改时限"}
+		good := xlsx(t, [][]string{header,
+			{"1", "窗口办事推诿", "群众反映", "限期整改", "建立首问负责制", "一县委政法委", "张承办", day(30)},
+			{"2", "卷宗归档不及时", "自查自纠", "立行立改", "一周内补齐", "", "handler1", strings.ReplaceAll(day(10), "-", "/")}})
+
+		expect(t, c.get("/problems"), http.StatusOK, `href="/problems/import"`, `href="/api/v1/problems/export.xlsx"`)
+		expect(t, c.get("/problems/import"), http.StatusOK, "导入问题台账", "问题内容")
+
+		// upload → preview: nothing is written yet
+		r := c.postMultipart("/problems/import/preview", map[string]string{"unit": "county1"}, good)
+		expect(t, r, http.StatusOK, "共 2 行数据", "窗口办事推诿", "群众反映", "handler1", "确认导入 2 条")
+		if problemCount(t, db) != 0 {
+			t.Fatal("the preview wrote items")
+		}
+		m := hiddenData.FindStringSubmatch(r.Body)
+		if m == nil {
+			t.Fatal("no file in the confirm form")
+		}
+		// confirm
+		r = c.postMultipart("/problems/import", map[string]string{"unit": "county1", "name": "台账.xlsx", "data": html.UnescapeString(m[1])}, nil)
+		expect(t, r, http.StatusOK, "已导入 2 个问题", "查看台账")
+		if problemCount(t, db) != 2 {
+			t.Fatalf("%d items after the import", problemCount(t, db))
+		}
+
+		// bad cells: every one listed with row, column and reason; nothing written
+		bad := xlsx(t, [][]string{header,
+			{"1", "好的一行", "群众反映", "限期整改", "措施", "", "handler1", day(30)},
+			{"2", "日期含糊", "群众反映", "限期整改", "措施", "", "handler1", "下月底"},
+			{"3", "他市的人", "群众反映", "限期整改", "措施", "", "李干警", day(30)}})
+		r = c.postMultipart("/problems/import/preview", map[string]string{"unit": "county1"}, bad)
+		expect(t, r, http.StatusUnprocessableEntity, "第 3 行", "整改时限", "下月底", "第 4 行", "责任人员", "李干警", "本次未导入任何问题")
+		if strings.Contains(r.Body, `name="data"`) {
+			t.Fatal("a sheet with errors offers the confirm button")
+		}
+		// a confirm with a changed file is checked again
+		r = c.postMultipart("/problems/import", map[string]string{"unit": "county1", "data": encode(bad)}, nil)
+		expect(t, r, http.StatusUnprocessableEntity, "下月底")
+		// not an xlsx; a unit out of reach
+		expect(t, c.postMultipart("/problems/import/preview", map[string]string{"unit": "county1"}, []byte("hello")),
+			http.StatusBadRequest, "请上传 .xlsx 格式")
+		expect(t, c.postMultipart("/problems/import/preview", map[string]string{"unit": "city2"}, good),
+			http.StatusBadRequest, "city2")
+		if problemCount(t, db) != 2 {
+			t.Fatal("a refused import wrote items")
+		}
+
+		// the list's export link serves the filtered ledger to the signed-in browser
+		r = c.get("/api/v1/problems/export.xlsx?unit=county1&sort=number")
+		x, err := excelize.OpenReader(strings.NewReader(r.Body))
+		if r.Status != http.StatusOK || err != nil {
+			t.Fatalf("export: %d %v", r.Status, err)
+		}
+		rows, _ := x.GetRows(x.GetSheetList()[0])
+		if len(rows) != 3 || rows[1][2] != "窗口办事推诿" || rows[2][7] != "张承办" {
+			t.Fatalf("export rows %v", rows)
+		}
+
+		// a person who may not record problems has no import page
+		o := loggedIn(t, srv, "officer1")
+		expect(t, o.get("/problems/import"), http.StatusForbidden)
+		expect(t, o.postMultipart("/problems/import/preview", nil, good), http.StatusForbidden)
+	})
+}
+
+func encode(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
