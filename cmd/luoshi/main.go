@@ -47,6 +47,10 @@ Usage:
   luoshi backup --out FILE [flags]  snapshot the SQLite database and attachments (server may run)
   luoshi restore --in FILE --data DIR
                                     unpack a backup into an empty data folder
+  luoshi ledger import FILE --unit CODE --as USERNAME [--check]
+                                    record every row of a ledger .xlsx, or none
+  luoshi ledger export --as USERNAME --out FILE [filters]
+                                    the ledger (filtered as the list) as .xlsx
 
 Common flags (each also read from the environment):
   --data DIR    data folder, default ./luoshi-data (LUOSHI_DATA)
@@ -100,6 +104,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return backupCmd(rest, stdout, stderr)
 	case "restore":
 		return restoreCmd(rest, stdout, stderr)
+	case "ledger":
+		return ledgerCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
