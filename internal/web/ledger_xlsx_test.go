@@ -96,7 +96,10 @@ func TestProblemImportPages(t *testing.T) {
 			t.Fatal("a refused import wrote items")
 		}
 
-		// the list's export link serves the filtered ledger to the signed-in browser
+		// the list's export link carries exactly the list's filter
+		expect(t, c.get("/problems?unit=county1&status=open&sort=number"), http.StatusOK,
+			`href="/api/v1/problems/export.xlsx?sort=number&status=open&unit=county1"`)
+		// and serves the filtered ledger to the signed-in browser
 		r = c.get("/api/v1/problems/export.xlsx?unit=county1&sort=number")
 		x, err := excelize.OpenReader(strings.NewReader(r.Body))
 		if r.Status != http.StatusOK || err != nil {
