@@ -61,7 +61,14 @@ func ExportFileName(now time.Time) string {
 	return i18n.T(i18n.ZH, "ui.xlsx.sheet") + "-" + strings.ReplaceAll(calendar.FormatDay(calendar.Today(now)), "-", "") + ".xlsx"
 }
 
+// longWork lifts the server's write deadline for a request that may run for
+// minutes (a large export or import); the connection's other limits stay.
+func longWork(w http.ResponseWriter) {
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(30 * time.Minute))
+}
+
 func (s *server) exportProblems(w http.ResponseWriter, r *http.Request, p *org.Principal) error {
+	longWork(w)
 	f, err := problemFilter(r)
 	if err != nil {
 		return err
@@ -118,6 +125,7 @@ type previewRowBody struct {
 // none: 422 lists every bad cell as row, column and reason. preview=true
 // checks the sheet and answers with its first rows and every error, writing nothing.
 func (s *server) importProblems(w http.ResponseWriter, r *http.Request, p *org.Principal) error {
+	longWork(w)
 	preview, err := parseBool(r, "preview")
 	if err != nil {
 		return err

@@ -20,6 +20,7 @@ func init() {
 		"err.xlsx.unit_ambiguous":   "Several units are named “%s”: write the unit code instead.",
 		"err.xlsx.person_ambiguous": "Several people named “%s” work in “%s” or below it: write the username instead.",
 		"err.xlsx.person_unknown":   "No person “%s” in “%s” or below it.",
+		"err.xlsx.export_too_many":  "More items than an Excel sheet holds (%d rows): narrow the filter and export in parts.",
 		"err.xlsx.import_rows":      "%d errors; nothing was imported. Correct them and upload the file again.",
 
 		"ui.pimport.title":         "Import a problem ledger",

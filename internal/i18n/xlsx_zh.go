@@ -21,6 +21,7 @@ func init() {
 		"err.xlsx.unit_ambiguous":   "有多个单位名为“%s”,请改填单位编码。",
 		"err.xlsx.person_ambiguous": "有多位人员名为“%s”(在“%s”及其下级单位中),请改填用户名。",
 		"err.xlsx.person_unknown":   "找不到人员“%s”:“%s”及其下级单位中没有此人。",
+		"err.xlsx.export_too_many":  "导出的问题超过 Excel 一张表的上限(%d 行),请缩小筛选范围分批导出。",
 		"err.xlsx.import_rows":      "有 %d 处错误,没有导入任何数据;请改正后重新上传。",
 
 		"ui.pimport.title":         "导入问题台账",

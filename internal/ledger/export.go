@@ -10,6 +10,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/audit"
 	"github.com/luoshi/luoshi/internal/i18n"
 	"github.com/luoshi/luoshi/internal/org"
@@ -204,6 +205,9 @@ func (l *Ledger) Export(ctx context.Context, p *org.Principal, f Filter, w io.Wr
 	}
 	n := 0
 	err = l.Each(ctx, p, f, func(pr Problem) error {
+		if n+1 >= excelize.TotalRows { // the header takes a row of the sheet's 1,048,576
+			return apperr.Invalidf("", "err.xlsx.export_too_many", excelize.TotalRows-1)
+		}
 		n++
 		cell, _ := excelize.CoordinatesToCellName(1, n+1)
 		return sw.SetRow(cell, SheetValues(n, pr))

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/ledger"
@@ -108,6 +109,8 @@ func (s *Server) problemImport(w http.ResponseWriter, r *http.Request, p *org.Pr
 		s.errorPage(w, r, http.StatusForbidden)
 		return
 	}
+	// a large sheet may take longer than the server's usual write deadline
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(30 * time.Minute))
 	pg := s.newPage(r, "ui.pimport.title", "problems")
 	d := problemImportData{Unit: p.UnitCode}
 	fail := func(err error) {
