@@ -50,6 +50,10 @@ Usage:
   luoshi restore --in FILE --data DIR
                                     unpack a backup into an empty data folder
   luoshi key check [flags]          check the master key against the database (exit 4 if wrong)
+  luoshi ledger import FILE --unit CODE --as USERNAME [--check]
+                                    record every row of a ledger .xlsx, or none
+  luoshi ledger export --as USERNAME --out FILE [filters]
+                                    the ledger (filtered as the list) as .xlsx
 
 Common flags (each also read from the environment):
   --data DIR    data folder, default ./luoshi-data (LUOSHI_DATA)
@@ -105,6 +109,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return restoreCmd(rest, stdout, stderr)
 	case "key":
 		return keyCmd(rest, stdout, stderr)
+	case "ledger":
+		return ledgerCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

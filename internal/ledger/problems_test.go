@@ -41,7 +41,7 @@ type fixture struct {
 	p   map[string]*org.Principal
 }
 
-func setup(t *testing.T, db *store.DB) *fixture {
+func setup(t testing.TB, db *store.DB) *fixture {
 	t.Helper()
 	sys := org.SystemPrincipal()
 	f := &fixture{db: db, p: map[string]*org.Principal{},

@@ -48,6 +48,7 @@ func (s *Server) registerLedgerPages() {
 	s.handle("POST /problems/{id}/extension/decide", s.full(s.problemAct("extension_decide", s.actExtensionDecide)))
 	s.handle("POST /problems/{id}/supervise", s.full(s.problemAct("supervise", s.actSupervise)))
 	s.handle("POST /problems/{id}/unsupervise", s.full(s.problemAct("unsupervise", s.actUnsupervise)))
+	s.registerLedgerFilePages()
 }
 
 func init() {
