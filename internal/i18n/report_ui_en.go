@@ -102,6 +102,7 @@ func init() {
 		"ui.clues.open":            "Open",
 		"ui.clues.all":             "All",
 		"ui.clues.late":            "Overdue only",
+		"ui.clues.unit":            "Handling unit (with those below)",
 		"ui.clues.filter":          "Filter",
 		"ui.clues.number":          "Number",
 		"ui.clues.handling":        "Handling unit",

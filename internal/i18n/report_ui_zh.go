@@ -102,6 +102,7 @@ func init() {
 		"ui.clues.open":            "未办结",
 		"ui.clues.all":             "全部",
 		"ui.clues.late":            "只看超期",
+		"ui.clues.unit":            "承办单位(含下级)",
 		"ui.clues.filter":          "筛选",
 		"ui.clues.number":          "编号",
 		"ui.clues.handling":        "承办单位",

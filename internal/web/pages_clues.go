@@ -32,23 +32,30 @@ func (s *Server) cluesPage(w http.ResponseWriter, r *http.Request, p *org.Princi
 		status = "open"
 	}
 	late := q.Get("late") == "1"
+	unit := strings.TrimSpace(q.Get("unit"))
 	off := pageOffset(r)
-	items, total, err := s.Reports.List(r.Context(), p, report.Filter{Status: status, Late: late, Page: off/pageSize + 1, PerPage: pageSize})
-	if err != nil {
-		s.failPage(w, r, err)
-		return
-	}
-	m, err := s.Reports.Metrics(r.Context(), p, "")
-	if err != nil {
-		s.failPage(w, r, err)
-		return
-	}
 	pg := s.newPage(r, "ui.clues.title", "clues")
+	items, total, err := s.Reports.List(r.Context(), p, report.Filter{Status: status, Late: late, Unit: unit, Page: off/pageSize + 1, PerPage: pageSize})
+	var m report.Metrics
+	if err == nil {
+		m, err = s.Reports.Metrics(r.Context(), p, unit)
+	}
+	st := http.StatusOK
+	if e := apperr.As(err); e != nil && e.Kind == apperr.Invalid {
+		// an unknown unit in the filter: say so on the filter, show nothing
+		st = s.formError(r, pg, "filter", err)
+		items, total, err = nil, 0, nil
+	}
+	if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
 	if q.Get("done") == "moved" {
 		pg.Flash = pg.T("msg.clue.moved")
 	}
+	pg.Vals.Set("unit", unit)
 	pg.D = cluesData{Items: items, Status: status, Late: late, Metrics: m, Pager: newPager(r, off-off%pageSize, len(items), total)}
-	s.render(w, r, http.StatusOK, "clues", pg)
+	s.render(w, r, st, "clues", pg)
 }
 
 func clueID(r *http.Request) (int64, bool) {

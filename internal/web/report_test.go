@@ -125,6 +125,8 @@ func TestPublicReportFlow(t *testing.T) {
 			t.Fatalf("no lead in the list\n%s", r.Body)
 		}
 		path := "/clues/" + m[1]
+		expect(t, jj.get("/clues?status=&unit=court1"), 200, "庭长打招呼要求轻判")
+		expect(t, jj.get("/clues?unit=nope"), http.StatusBadRequest, "找不到单位“nope”")
 		expect(t, jj.get(path), 200, "某案开庭前", "郑法官", `id="form-register"`, `id="form-identity"`)
 		r = jj.post(path+"/register", url.Values{"note": {"属于线索"}})
 		if r.Status != http.StatusSeeOther {
