@@ -3,7 +3,6 @@ package i18n
 // Messages of the public reporting channel and lead handling, in English.
 func init() {
 	add(en, map[string]string{
-		"err.report.accused.name":            "Enter the name of the person concerned (or their post, if you do not know the name).",
 		"err.report.accused.too_many":        "Name at most %d people.",
 		"err.report.anonymous":               "This report is anonymous: there is no reporter identity.",
 		"err.report.assign.unit":             "Cannot assign to unit \"%s\": it does not exist, is closed, or is outside your handling scope.",

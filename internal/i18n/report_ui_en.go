@@ -212,9 +212,14 @@ func init() {
 		"ui.clue.event.reporter_message":  "Reporter added",
 		"ui.clue.event.identity_revealed": "Reporter's identity read",
 
-		"ui.self.title":  "Self-report",
-		"ui.self.intro":  "Report your own violation: a matter you raise yourself is handled leniently. Keep the receipt and key to follow it.",
-		"ui.self.submit": "Submit",
+		"ui.settings.report_timers":       "Report handling deadlines",
+		"ui.settings.report_timers_intro": "In working days. A change applies to timers started from now on; running ones keep their day.",
+		"ui.settings.ack_days":            "Accept within (working days of receipt)",
+		"ui.settings.conclude_days":       "Conclude within (working days of registration)",
+		"ui.settings.feedback_days":       "Answer a real-name reporter within (working days of concluding)",
+		"ui.self.title":                   "Self-report",
+		"ui.self.intro":                   "Report your own violation: a matter you raise yourself is handled leniently. Keep the receipt and key to follow it.",
+		"ui.self.submit":                  "Submit",
 
 		"msg.report.followed_up":   "We have received what you added.",
 		"msg.report.ack_late":      "Report %s not accepted on time (due %s)",

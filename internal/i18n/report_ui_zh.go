@@ -212,9 +212,14 @@ func init() {
 		"ui.clue.event.reporter_message":  "举报人补充",
 		"ui.clue.event.identity_revealed": "查看了举报人身份",
 
-		"ui.self.title":  "自查自纠",
-		"ui.self.intro":  "主动说明本人存在的问题,按照“自查从宽”的原则处理。提交后请保存查询编码和密钥,用于查看办理进度。",
-		"ui.self.submit": "提交说明",
+		"ui.settings.report_timers":       "举报办理时限",
+		"ui.settings.report_timers_intro": "按工作日计算。修改只影响此后开始的计时,已在计时的不变。",
+		"ui.settings.ack_days":            "受理时限(收到后几个工作日内受理)",
+		"ui.settings.conclude_days":       "办结时限(登记为线索后几个工作日内办结)",
+		"ui.settings.feedback_days":       "实名反馈时限(办结后几个工作日内反馈)",
+		"ui.self.title":                   "自查自纠",
+		"ui.self.intro":                   "主动说明本人存在的问题,按照“自查从宽”的原则处理。提交后请保存查询编码和密钥,用于查看办理进度。",
+		"ui.self.submit":                  "提交说明",
 
 		"msg.report.followed_up":   "已收到您补充的内容。",
 		"msg.report.ack_late":      "举报 %s 未按时受理(应于 %s 前受理)",

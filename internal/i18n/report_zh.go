@@ -3,7 +3,6 @@ package i18n
 // Messages of the public reporting channel and lead handling (群众举报、问题线索), in Chinese.
 func init() {
 	add(zh, map[string]string{
-		"err.report.accused.name":            "请填写被反映人的姓名(不清楚可写职务,如“某庭庭长”)。",
 		"err.report.accused.too_many":        "被反映人最多填写 %d 位。",
 		"err.report.anonymous":               "该举报为匿名举报,没有举报人身份信息。",
 		"err.report.assign.unit":             "无法分办到单位“%s”:单位不存在、已撤销,或不在您的处置范围内。",

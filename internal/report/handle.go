@@ -367,7 +367,7 @@ func (r *Reports) Register(ctx context.Context, p *org.Principal, id int64, text
 		if err := r.ack(ctx, tx, p, l); err != nil {
 			return nil, err
 		}
-		due, err := r.workdaysAfter(ctx, r.today(), r.Rules.ConcludeDays)
+		due, err := r.due(ctx, concludeDays)
 		if err != nil {
 			return nil, err
 		}
@@ -435,7 +435,7 @@ func (r *Reports) Assign(ctx context.Context, p *org.Principal, id int64, unitCo
 		status := l.Status
 		if status == Received {
 			status = Registered
-			due, err := r.workdaysAfter(ctx, r.today(), r.Rules.ConcludeDays)
+			due, err := r.due(ctx, concludeDays)
 			if err != nil {
 				return nil, err
 			}
@@ -484,7 +484,7 @@ func (r *Reports) Transfer(ctx context.Context, p *org.Principal, id int64, unit
 		if u, err = recuseLeaders(ctx, tx, u, named); err != nil {
 			return nil, err
 		}
-		due, err := r.workdaysAfter(ctx, r.today(), r.Rules.AckDays)
+		due, err := r.due(ctx, ackDays)
 		if err != nil {
 			return nil, err
 		}
@@ -730,7 +730,7 @@ func (r *Reports) Conclude(ctx context.Context, p *org.Principal, l *ledger.Ledg
 // finish concludes a lead (and every report merged into it).
 func (r *Reports) finish(ctx context.Context, tx *sql.Tx, p *org.Principal, l *ledger.Ledger, lead *Lead, c Conclusion) error {
 	today := r.today()
-	fbDue, err := r.workdaysAfter(ctx, today, r.Rules.FeedbackDays)
+	fbDue, err := r.due(ctx, feedbackDays)
 	if err != nil {
 		return err
 	}

@@ -101,7 +101,7 @@ func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, fil
 	}
 	key := NewKey()
 	today := r.today()
-	ackDue, err := r.workdaysAfter(ctx, today, r.Rules.AckDays)
+	ackDue, err := r.due(ctx, ackDays)
 	if err != nil {
 		return Receipt{}, err
 	}

@@ -198,9 +198,7 @@ func (in *Input) Validate() error {
 		return apperr.Invalidf("accused", "err.report.accused.too_many", MaxAccused)
 	}
 	for _, a := range in.Accused {
-		if a.Name == "" {
-			return apperr.Invalidf("accused", "err.report.accused.name")
-		}
+		// a post alone is fine: people often do not know the name
 		if utf8.RuneCountInString(a.Name) > MaxShort || utf8.RuneCountInString(a.Post) > MaxShort {
 			return apperr.Invalidf("accused", "err.report.too_long", MaxShort)
 		}

@@ -43,7 +43,8 @@ type Upload struct {
 	Data []byte
 }
 
-// Rules are the deployment's settings for reports (working days).
+// Rules are the channel's defaults; the three timers can be changed by an
+// administrator (see Timers), the rest is configuration.
 type Rules struct {
 	AckDays      int // 受理: acknowledge within this many working days
 	ConcludeDays int // 办结: conclude a registered lead within this many working days

@@ -15,6 +15,7 @@ import (
 	"github.com/luoshi/luoshi/internal/auth"
 	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/report"
 )
 
 // auditScope limits f to what p may read of the trail. Entries without a
@@ -168,6 +169,7 @@ type settingsData struct {
 	Required []string
 	Rules    ledger.Rules
 	Classes  []string
+	Timers   report.Timers // the reporting channel's deadlines
 }
 
 // settingsRequired reads the roles that must use a second factor.
@@ -192,7 +194,12 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, p *org.Pri
 		s.failPage(w, r, err)
 		return
 	}
-	pg.D = settingsData{Required: req, Rules: rules, Classes: ledger.Classes}
+	timers, err := s.Reports.Timers(r.Context())
+	if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	pg.D = settingsData{Required: req, Rules: rules, Classes: ledger.Classes, Timers: timers}
 	s.render(w, r, http.StatusOK, "settings", pg)
 }
 

@@ -61,7 +61,8 @@ func (s *Server) settingsLedgerRules(w http.ResponseWriter, r *http.Request, p *
 		pg := s.newPage(r, "ui.nav.settings", "settings")
 		st := s.formError(r, pg, "ledger_rules", err)
 		req, _ := s.settingsRequired(r)
-		pg.D = settingsData{Required: req, Rules: rules, Classes: ledger.Classes}
+		timers, _ := s.Reports.Timers(r.Context())
+		pg.D = settingsData{Required: req, Rules: rules, Classes: ledger.Classes, Timers: timers}
 		s.render(w, r, st, "settings", pg)
 		return
 	}

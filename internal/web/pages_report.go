@@ -8,6 +8,7 @@ import (
 
 	"github.com/luoshi/luoshi/internal/api"
 	"github.com/luoshi/luoshi/internal/apperr"
+	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/report"
 )
@@ -31,6 +32,7 @@ func (s *Server) registerReportPages() {
 	s.handle("GET /clues/{id}", s.full(s.cluePage))
 	s.handle("GET /clues/{id}/files/{fid}", s.full(s.clueFile))
 	s.handle("POST /clues/{id}/{action}", s.full(s.clueAct))
+	s.handle("POST /settings/report-timers", s.full(s.settingsReportTimers))
 	s.handle("GET /self-report", s.full(s.selfReportForm))
 	s.handle("POST /self-report", s.full(s.selfReportSubmit))
 }
@@ -329,4 +331,41 @@ func (s *Server) transparency(w http.ResponseWriter, r *http.Request) {
 	pg.P = nil
 	pg.D = t
 	s.render(w, r, http.StatusOK, "transparency", pg)
+}
+
+// settingsReportTimers saves the reporting channel's deadlines.
+func (s *Server) settingsReportTimers(w http.ResponseWriter, r *http.Request, p *org.Principal) {
+	if !org.IsRootAdmin(p) {
+		s.errorPage(w, r, http.StatusForbidden)
+		return
+	}
+	r.ParseForm()
+	var t report.Timers
+	var err error
+	for _, f := range []struct {
+		name string
+		dst  *int
+	}{{"ack_days", &t.AckDays}, {"conclude_days", &t.ConcludeDays}, {"feedback_days", &t.FeedbackDays}} {
+		n, e := strconv.Atoi(strings.TrimSpace(r.PostFormValue(f.name)))
+		if e != nil && err == nil {
+			err = apperr.Invalidf(f.name, "err.rules.number")
+		}
+		*f.dst = n
+	}
+	if err == nil {
+		err = s.Reports.SetTimers(r.Context(), p, t)
+	}
+	if err != nil {
+		if s.hardError(w, r, err) {
+			return
+		}
+		pg := s.newPage(r, "ui.nav.settings", "settings")
+		st := s.formError(r, pg, "report_timers", err)
+		req, _ := s.settingsRequired(r)
+		rules, _ := s.Ledger.Rules(r.Context())
+		pg.D = settingsData{Required: req, Rules: rules, Classes: ledger.Classes, Timers: t}
+		s.render(w, r, st, "settings", pg)
+		return
+	}
+	redirect(w, r, "/settings?done=settings_saved")
 }

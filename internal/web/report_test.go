@@ -237,3 +237,38 @@ func jsonEqual(a, b map[string]any) bool {
 	y, _ := json.Marshal(b)
 	return bytes.Equal(x, y)
 }
+
+func TestReportTimersSettings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := reportFixture(t, db)
+		a := loggedIn(t, srv, "admin")
+		expect(t, a.get("/settings"), 200, `id="report-timers-form"`, `name="ack_days"`, `value="5"`, `value="15"`)
+		expect(t, a.post("/settings/report-timers", url.Values{"ack_days": {"0"}, "conclude_days": {"60"}, "feedback_days": {"15"}}),
+			http.StatusBadRequest, "该值应在 1 到 60 之间。")
+		expect(t, a.post("/settings/report-timers", url.Values{"ack_days": {"x"}, "conclude_days": {"60"}, "feedback_days": {"15"}}),
+			http.StatusBadRequest, "请填写整数。")
+		if r := loggedIn(t, srv, "jj1").post("/settings/report-timers", url.Values{"ack_days": {"3"}, "conclude_days": {"60"}, "feedback_days": {"15"}}); r.Status != http.StatusForbidden {
+			t.Fatalf("a discipline officer changed the timers: %d", r.Status)
+		}
+		r := a.post("/settings/report-timers", url.Values{"ack_days": {"3"}, "conclude_days": {"30"}, "feedback_days": {"10"}})
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("save: %d %s", r.Status, r.Body)
+		}
+		expect(t, a.get("/settings"), 200, `id="f-ack_days" name="ack_days" min="1" max="60" required value="3"`)
+		// a new report gets the new acknowledgement timer
+		pub := newClient(t, srv)
+		if r := pub.postFiles("/report", reportForm(""), nil); r.Status != http.StatusCreated {
+			t.Fatalf("submit: %d", r.Status)
+		}
+		var received, due string
+		db.Read.QueryRow(`SELECT received_on, ack_due FROM reports`).Scan(&received, &due)
+		if due <= received {
+			t.Fatalf("ack due %s for a report received %s", due, received)
+		}
+		var n int
+		db.Read.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE action = 'settings.report_timers'`).Scan(&n)
+		if n != 1 {
+			t.Fatalf("%d audit entries for the change", n)
+		}
+	})
+}
