@@ -151,7 +151,8 @@ func startServer(t *testing.T, bin string, flags []string) *server {
 }
 
 // submitUntilKilled sends reports from 8 clients and SIGKILLs the server
-// after the given time; it returns the reports answered 201.
+// the given time after the first acknowledgements; it returns the reports
+// answered 201.
 func submitUntilKilled(t *testing.T, s *server, after time.Duration) []ack {
 	var mu sync.Mutex
 	var acked []ack
@@ -185,6 +186,16 @@ func submitUntilKilled(t *testing.T, s *server, after time.Duration) []ack {
 				}
 			}
 		}()
+	}
+	// the kill point: a random moment after the first few acknowledgements
+	// (on a busy machine the first commit can take a while)
+	for start := time.Now(); time.Since(start) < 30*time.Second; time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 3 {
+			break
+		}
 	}
 	time.Sleep(after)
 	s.cmd.Process.Signal(os.Kill)
