@@ -54,19 +54,29 @@ func (s *Server) settingsLedgerRules(w http.ResponseWriter, r *http.Request, p *
 	if err == nil {
 		err = s.Ledger.SetRules(r.Context(), p, rules)
 	}
-	if err != nil {
-		if s.hardError(w, r, err) {
-			return
-		}
-		pg := s.newPage(r, "ui.nav.settings", "settings")
-		st := s.formError(r, pg, "ledger_rules", err)
-		req, _ := s.settingsRequired(r)
-		timers, _ := s.Reports.Timers(r.Context())
-		pg.D = settingsData{Required: req, Rules: rules, Classes: ledger.Classes, Timers: timers}
-		s.render(w, r, st, "settings", pg)
+	s.settingsSaved(w, r, "ledger_rules", err, func(d *settingsData) { d.Rules = rules })
+}
+
+// settingsSaved finishes a settings form: back to the page with a message, or
+// the page again with the error on the form and the values as submitted
+// (keep puts them in place of the stored ones).
+func (s *Server) settingsSaved(w http.ResponseWriter, r *http.Request, form string, err error, keep func(*settingsData)) {
+	if err == nil {
+		redirect(w, r, "/settings?done=settings_saved")
 		return
 	}
-	redirect(w, r, "/settings?done=settings_saved")
+	if s.hardError(w, r, err) {
+		return
+	}
+	pg := s.newPage(r, "ui.nav.settings", "settings")
+	st := s.formError(r, pg, form, err)
+	d := settingsData{Classes: ledger.Classes}
+	d.Required, _ = s.settingsRequired(r)
+	d.Rules, _ = s.Ledger.Rules(r.Context())
+	d.Timers, _ = s.Reports.Timers(r.Context())
+	keep(&d)
+	pg.D = d
+	s.render(w, r, st, "settings", pg)
 }
 
 // ruleRow is one number field of the ledger rules form.

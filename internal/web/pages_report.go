@@ -8,7 +8,6 @@ import (
 
 	"github.com/luoshi/luoshi/internal/api"
 	"github.com/luoshi/luoshi/internal/apperr"
-	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/report"
 )
@@ -355,17 +354,5 @@ func (s *Server) settingsReportTimers(w http.ResponseWriter, r *http.Request, p 
 	if err == nil {
 		err = s.Reports.SetTimers(r.Context(), p, t)
 	}
-	if err != nil {
-		if s.hardError(w, r, err) {
-			return
-		}
-		pg := s.newPage(r, "ui.nav.settings", "settings")
-		st := s.formError(r, pg, "report_timers", err)
-		req, _ := s.settingsRequired(r)
-		rules, _ := s.Ledger.Rules(r.Context())
-		pg.D = settingsData{Required: req, Rules: rules, Classes: ledger.Classes, Timers: t}
-		s.render(w, r, st, "settings", pg)
-		return
-	}
-	redirect(w, r, "/settings?done=settings_saved")
+	s.settingsSaved(w, r, "report_timers", err, func(d *settingsData) { d.Timers = t })
 }
