@@ -158,37 +158,53 @@ func GetUser(ctx context.Context, db *store.DB, p *Principal, username string) (
 }
 
 // LoadPrincipal builds the authorization view of a user. A disabled user has no principal.
+// One query (a row per grant) serves every request, so it stays a single round trip.
 func LoadPrincipal(ctx context.Context, q store.Queryer, userID int64) (*Principal, error) {
-	p := &Principal{UserID: userID}
-	var disabled int64
-	err := q.QueryRowContext(ctx, `SELECT u.username, u.name, u.unit_id, un.code, un.path, COALESCE(u.disabled_at, 0)
-		FROM users u JOIN units un ON un.id = u.unit_id WHERE u.id = $1`, userID).
-		Scan(&p.Username, &p.Name, &p.UnitID, &p.UnitCode, &p.UnitPath, &disabled)
-	if errors.Is(err, sql.ErrNoRows) || disabled != 0 {
-		return nil, apperr.ErrUnauthorized
-	}
-	if err != nil {
-		return nil, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT r.role, r.scope_unit_id, s.code, s.path FROM user_roles r
-		JOIN units s ON s.id = r.scope_unit_id WHERE r.user_id = $1`, userID)
+	rows, err := q.QueryContext(ctx, `SELECT u.username, u.name, u.unit_id, un.code, un.name, un.path,
+		COALESCE(u.disabled_at, 0), COALESCE(u.totp_enabled_at, 0),
+		COALESCE(r.role, ''), COALESCE(r.scope_unit_id, 0), COALESCE(s.code, ''), COALESCE(s.path, '')
+		FROM users u JOIN units un ON un.id = u.unit_id
+		LEFT JOIN user_roles r ON r.user_id = u.id LEFT JOIN units s ON s.id = r.scope_unit_id
+		WHERE u.id = $1`, userID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var p *Principal
+	var disabled int64
 	for rows.Next() {
-		var g Grant
-		if err := rows.Scan(&g.Role, &g.ScopeID, &g.ScopeCode, &g.ScopePath); err != nil {
+		var (
+			x    Principal
+			g    Grant
+			totp int64
+		)
+		if err := rows.Scan(&x.Username, &x.Name, &x.UnitID, &x.UnitCode, &x.UnitName, &x.UnitPath, &disabled, &totp,
+			&g.Role, &g.ScopeID, &g.ScopeCode, &g.ScopePath); err != nil {
 			return nil, err
 		}
-		p.Grants = append(p.Grants, g)
+		if p == nil {
+			x.UserID, x.TOTPEnabled = userID, totp != 0
+			p = &x
+		}
+		if g.Role != "" && g.ScopePath != "" {
+			p.Grants = append(p.Grants, g)
+		}
 	}
-	return p, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if p == nil || disabled != 0 {
+		return nil, apperr.ErrUnauthorized
+	}
+	return p, nil
 }
 
 // UserFilter selects users for a list.
 type UserFilter struct {
-	UnitCode      string // people of this unit's subtree
+	UnitCode string // people of this unit's subtree
+	// Unit, when set, replaces UnitCode with a unit the caller has already
+	// loaded through GetUnit (saves looking it up again).
+	Unit          *Unit
 	Role          string
 	Q             string // username or name contains
 	Offset, Limit int
@@ -204,7 +220,12 @@ func ListUsers(ctx context.Context, db *store.DB, p *Principal, f UserFilter) ([
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	where = append(where, scopeClause("un.path", scopes, arg))
-	if f.UnitCode != "" {
+	if f.Unit != nil {
+		if !Can(p, UnitRead, f.Unit.Path) {
+			return nil, 0, apperr.ErrNotFound
+		}
+		where = append(where, store.Subtree("un.path", f.Unit.Path, arg))
+	} else if f.UnitCode != "" {
 		root, err := GetUnit(ctx, db, p, f.UnitCode)
 		if err != nil {
 			return nil, 0, err
@@ -344,6 +365,7 @@ func grantsDetail(gs []Grant) []string {
 
 // CreateUser adds a person. p nil means the system (first start, demo).
 func CreateUser(ctx context.Context, db *store.DB, p *Principal, in UserInput) (User, error) {
+	defer treeChanged()
 	var out User
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		u, err := CreateUserTx(ctx, tx, p, in, false)
@@ -402,6 +424,7 @@ func CreateUserTx(ctx context.Context, tx *sql.Tx, p *Principal, in UserInput, s
 	if hash == "" {
 		hash = password.HashWith(in.Password, HashCost)
 	}
+	treeChanged()
 	now := store.Now()
 	var id int64
 	err = tx.QueryRowContext(ctx, `INSERT INTO users (username, name, unit_id, password_hash, password_changed_at, created_at, updated_at)
@@ -488,12 +511,14 @@ func CanManage(ctx context.Context, q store.Queryer, p *Principal, u User) error
 
 // UpdateUser changes name, unit, roles or the disabled flag.
 func UpdateUser(ctx context.Context, db *store.DB, p *Principal, username string, in UserPatch) (User, error) {
+	defer treeChanged()
 	var out User
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		u, err := writableUser(ctx, tx, p, username)
 		if err != nil {
 			return err
 		}
+		treeChanged()
 		detail := map[string]any{}
 		now := store.Now()
 		if in.Name != nil {

@@ -244,9 +244,7 @@ func (s *Server) newPage(r *http.Request, titleKey, nav string) *page {
 		pg.CanAdmin = org.IsRootAdmin(p)
 		pg.CanUnits = org.CanAnywhere(p, org.UnitRead)
 		pg.CanUsers = org.CanAnywhere(p, org.UserRead)
-		if u, err := org.UnitByID(r.Context(), s.DB.Read, p.UnitID); err == nil {
-			pg.UnitName = u.Name
-		}
+		pg.UnitName = p.UnitName // loaded with the principal: no query per page
 	}
 	return pg
 }

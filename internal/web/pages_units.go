@@ -162,12 +162,12 @@ func (s *Server) showUnit(w http.ResponseWriter, r *http.Request, p *org.Princip
 		return
 	}
 	// ancestors above the reader's scope are shown by name only (no link)
-	if d.Children, d.ChildTotal, err = org.ListUnits(ctx, s.DB, p, org.UnitFilter{ParentCode: u.Code, Limit: maxChildren}); err != nil {
+	if d.Children, d.ChildTotal, err = org.ListUnits(ctx, s.DB, p, org.UnitFilter{Parent: &u, Limit: maxChildren}); err != nil {
 		s.failPage(w, r, err)
 		return
 	}
 	if org.Can(p, org.UserRead, u.Path) {
-		if d.People, d.PeopleN, err = org.ListUsers(ctx, s.DB, p, org.UserFilter{UnitCode: u.Code, Limit: 20}); err != nil {
+		if d.People, d.PeopleN, err = org.ListUsers(ctx, s.DB, p, org.UserFilter{Unit: &u, Limit: 20}); err != nil {
 			s.failPage(w, r, err)
 			return
 		}
