@@ -248,58 +248,42 @@ func ListUsers(ctx context.Context, db *store.DB, p *Principal, f UserFilter) ([
 		return nil, 0, err
 	}
 	limit, offset := clampPage(f.Limit, f.Offset)
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+userCols+` FROM users u JOIN units un ON un.id = u.unit_id WHERE `+w+
-		` ORDER BY un.path, u.username LIMIT `+arg(limit)+` OFFSET `+arg(offset), args...)
+	// the page of people and their grants in one query: a row per grant (or one
+	// without a grant), in page order
+	rows, err := db.Read.QueryContext(ctx, `SELECT x.*, COALESCE(r.role, ''), COALESCE(s.code, '')
+		FROM (SELECT `+userCols+`, un.path AS sort_path, u.username AS sort_name FROM users u JOIN units un ON un.id = u.unit_id WHERE `+w+
+		` ORDER BY un.path, u.username LIMIT `+arg(limit)+` OFFSET `+arg(offset)+`) x
+		LEFT JOIN user_roles r ON r.user_id = x.id LEFT JOIN units s ON s.id = r.scope_unit_id
+		ORDER BY x.sort_path, x.sort_name, r.role`, args...)
 	if err != nil {
 		return nil, 0, err
 	}
+	defer rows.Close()
 	var out []User
 	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			rows.Close()
+		var (
+			u                      User
+			totp, disabled, locked int64
+			sortPath, sortName     string
+			g                      RoleGrant
+		)
+		if err := rows.Scan(&u.ID, &u.Username, &u.Name, &u.UnitID, &u.UnitCode, &u.UnitName, &u.UnitPath, &totp, &disabled, &locked,
+			&u.CreatedAt, &sortPath, &sortName, &g.Role, &g.ScopeCode); err != nil {
 			return nil, 0, err
 		}
-		out = append(out, u)
+		if n := len(out); n == 0 || out[n-1].ID != u.ID {
+			u.TOTPEnabled, u.Disabled, u.Locked = totp != 0, disabled != 0, locked > store.Now()
+			out = append(out, u)
+		}
+		if g.Role != "" {
+			last := &out[len(out)-1]
+			last.Roles = append(last.Roles, g)
+		}
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	if err := attachRoles(ctx, db.Read, out); err != nil {
-		return nil, 0, err
-	}
 	return out, total, nil
-}
-
-// attachRoles fills Roles for a page of users with one query.
-func attachRoles(ctx context.Context, q store.Queryer, users []User) error {
-	if len(users) == 0 {
-		return nil
-	}
-	idx := map[int64]int{}
-	var ph []string
-	var args []any
-	for i, u := range users {
-		idx[u.ID] = i
-		args = append(args, u.ID)
-		ph = append(ph, "$"+strconv.Itoa(len(args)))
-	}
-	rows, err := q.QueryContext(ctx, `SELECT r.user_id, r.role, s.code FROM user_roles r JOIN units s ON s.id = r.scope_unit_id
-		WHERE r.user_id IN (`+strings.Join(ph, ",")+`) ORDER BY r.user_id, r.role`, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var g RoleGrant
-		if err := rows.Scan(&id, &g.Role, &g.ScopeCode); err != nil {
-			return err
-		}
-		users[idx[id]].Roles = append(users[idx[id]].Roles, g)
-	}
-	return rows.Err()
 }
 
 // resolveGrants validates roles and their scopes for a user in unit, and checks
