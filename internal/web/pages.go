@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/luoshi/luoshi/internal/api"
@@ -258,8 +259,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", pg); err != nil {
+	buf := getBuf()
+	defer putBuf(buf)
+	if err := t.ExecuteTemplate(buf, "layout", pg); err != nil {
 		s.Log.Error("render", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -271,10 +273,27 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Write(buf.Bytes())
 }
 
+// bufs keeps render buffers: a page is tens of kilobytes, and growing a fresh
+// buffer to that size on every request costs copies and garbage.
+var bufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuf() *bytes.Buffer {
+	b := bufs.Get().(*bytes.Buffer)
+	b.Reset()
+	return b
+}
+
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() <= 1<<20 { // an exceptional huge page is left to the collector
+		bufs.Put(b)
+	}
+}
+
 // renderPartial writes a layout-free fragment (htmx swaps it into a page).
 func (s *Server) renderPartial(w http.ResponseWriter, name string, pg *page) {
-	var buf bytes.Buffer
-	if err := partials.ExecuteTemplate(&buf, name, pg); err != nil {
+	buf := getBuf()
+	defer putBuf(buf)
+	if err := partials.ExecuteTemplate(buf, name, pg); err != nil {
 		s.Log.Error("render", "partial", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
