@@ -187,10 +187,7 @@ func ListUnits(ctx context.Context, db *store.DB, p *Principal, f UnitFilter) ([
 		where = append(where, "u.closed_at IS NULL")
 	}
 	w := strings.Join(where, " AND ")
-	var total int
-	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM units u WHERE `+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
+	nWhere := len(args)
 	limit, offset := clampPage(f.Limit, f.Offset)
 	rows, err := db.Read.QueryContext(ctx, `SELECT `+unitCols+`,
 		(SELECT COUNT(*) FROM units c WHERE c.parent_id = u.id AND c.closed_at IS NULL)
@@ -210,7 +207,26 @@ func ListUnits(ctx context.Context, db *store.DB, p *Principal, f UnitFilter) ([
 		u.Closed = u.ClosedAt != 0
 		out = append(out, u)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	total, err := pageTotal(len(out), limit, offset, func() (int, error) {
+		var n int
+		err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM units u WHERE `+w, args[:nWhere]...).Scan(&n)
+		return n, err
+	})
+	return out, total, err
+}
+
+// pageTotal is the total of a list whose page held n rows: known without
+// counting when the page is not full (most lists of children and people of
+// one unit fit on their first page); count runs otherwise.
+func pageTotal(n, limit, offset int, count func() (int, error)) (int, error) {
+	if n < limit && (n > 0 || offset == 0) {
+		return offset + n, nil
+	}
+	return count()
 }
 
 // RootUnits returns the top units of the principal's read scope (the roots the

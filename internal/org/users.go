@@ -243,10 +243,7 @@ func ListUsers(ctx context.Context, db *store.DB, p *Principal, f UserFilter) ([
 		where = append(where, "(u.name LIKE "+arg(like)+` ESCAPE '\' OR u.username LIKE `+arg(like)+` ESCAPE '\')`)
 	}
 	w := strings.Join(where, " AND ")
-	var total int
-	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users u JOIN units un ON un.id = u.unit_id WHERE `+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
+	nWhere := len(args)
 	limit, offset := clampPage(f.Limit, f.Offset)
 	// the page of people and their grants in one query: a row per grant (or one
 	// without a grant), in page order
@@ -283,7 +280,13 @@ func ListUsers(ctx context.Context, db *store.DB, p *Principal, f UserFilter) ([
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	return out, total, nil
+	rows.Close() // before counting: the count may need the connection
+	total, err := pageTotal(len(out), limit, offset, func() (int, error) {
+		var n int
+		err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users u JOIN units un ON un.id = u.unit_id WHERE `+w, args[:nWhere]...).Scan(&n)
+		return n, err
+	})
+	return out, total, err
 }
 
 // resolveGrants validates roles and their scopes for a user in unit, and checks
