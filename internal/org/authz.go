@@ -90,7 +90,10 @@ type Principal struct {
 	UnitID   int64
 	UnitCode string
 	UnitPath string
+	UnitName string // for the page header
 	Grants   []Grant
+	// TOTPEnabled: the person has a second factor (the 工作台 suggests one otherwise).
+	TOTPEnabled bool
 	// TokenID is set when the request is authenticated by an API token.
 	TokenID int64
 }

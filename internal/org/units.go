@@ -134,7 +134,11 @@ func GetUnit(ctx context.Context, db *store.DB, p *Principal, code string) (Unit
 
 // UnitFilter selects units for a list.
 type UnitFilter struct {
-	ParentCode    string // direct children of this unit; "" = everything in scope
+	ParentCode string // direct children of this unit; "" = everything in scope
+	// Parent, when set, replaces ParentCode with a unit the caller has already
+	// loaded through GetUnit (saves looking it up again). The read scope still
+	// filters the result.
+	Parent        *Unit
 	Under         string // whole subtree of this unit code
 	Q             string // name or code contains
 	IncludeClosed bool
@@ -151,7 +155,12 @@ func ListUnits(ctx context.Context, db *store.DB, p *Principal, f UnitFilter) ([
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	where = append(where, scopeClause("u.path", scopes, arg))
-	if f.ParentCode != "" {
+	if f.Parent != nil {
+		if !Can(p, UnitRead, f.Parent.Path) {
+			return nil, 0, apperr.ErrNotFound
+		}
+		where = append(where, "u.parent_id = "+arg(f.Parent.ID))
+	} else if f.ParentCode != "" {
 		parent, err := GetUnit(ctx, db, p, f.ParentCode)
 		if err != nil {
 			// children of a unit one may not see: also visible ones below? keep it simple and strict
@@ -178,10 +187,7 @@ func ListUnits(ctx context.Context, db *store.DB, p *Principal, f UnitFilter) ([
 		where = append(where, "u.closed_at IS NULL")
 	}
 	w := strings.Join(where, " AND ")
-	var total int
-	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM units u WHERE `+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
+	nWhere := len(args)
 	limit, offset := clampPage(f.Limit, f.Offset)
 	rows, err := db.Read.QueryContext(ctx, `SELECT `+unitCols+`,
 		(SELECT COUNT(*) FROM units c WHERE c.parent_id = u.id AND c.closed_at IS NULL)
@@ -201,7 +207,26 @@ func ListUnits(ctx context.Context, db *store.DB, p *Principal, f UnitFilter) ([
 		u.Closed = u.ClosedAt != 0
 		out = append(out, u)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	total, err := pageTotal(len(out), limit, offset, func() (int, error) {
+		var n int
+		err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM units u WHERE `+w, args[:nWhere]...).Scan(&n)
+		return n, err
+	})
+	return out, total, err
+}
+
+// pageTotal is the total of a list whose page held n rows: known without
+// counting when the page is not full (most lists of children and people of
+// one unit fit on their first page); count runs otherwise.
+func pageTotal(n, limit, offset int, count func() (int, error)) (int, error) {
+	if n < limit && (n > 0 || offset == 0) {
+		return offset + n, nil
+	}
+	return count()
 }
 
 // RootUnits returns the top units of the principal's read scope (the roots the
@@ -232,19 +257,60 @@ func lastID(path string) string {
 
 // Ancestors returns the units on the path from the root down to u, u included.
 func Ancestors(ctx context.Context, db *store.DB, u Unit) ([]Unit, error) {
-	var out []Unit
+	var ids []int64
 	for _, s := range strings.Split(strings.Trim(u.Path, "/"), "/") {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("bad path %q", u.Path)
 		}
-		a, err := UnitByID(ctx, db.Read, id)
-		if err != nil {
-			return nil, err
+		ids = append(ids, id)
+	}
+	byID, err := UnitsByID(ctx, db.Read, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Unit, 0, len(ids))
+	for _, id := range ids {
+		a, ok := byID[id]
+		if !ok {
+			return nil, apperr.ErrNotFound
 		}
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// UnitsByID loads several units in one query, without an authorization check
+// (internal use: breadcrumbs, naming the units of audit entries). Ids that
+// name no unit are absent from the map.
+func UnitsByID(ctx context.Context, q store.Queryer, ids []int64) (map[int64]Unit, error) {
+	out := make(map[int64]Unit, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var b strings.Builder
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(i+1))
+		args[i] = id
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+unitCols+` FROM units u LEFT JOIN units p ON p.id = u.parent_id
+		WHERE u.id IN (`+b.String()+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scanUnit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[u.ID] = u
+	}
+	return out, rows.Err()
 }
 
 func scopeClause(col string, scopes []string, arg func(any) string) string {
@@ -274,6 +340,7 @@ func CreateUnit(ctx context.Context, db *store.DB, p *Principal, in UnitInput) (
 	if err := ValidateUnitInput(&in); err != nil {
 		return Unit{}, err
 	}
+	defer treeChanged()
 	var out Unit
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		u, err := CreateUnitTx(ctx, tx, p, in)
@@ -324,6 +391,7 @@ func CreateUnitTx(ctx context.Context, tx *sql.Tx, p *Principal, in UnitInput) (
 	if taken > 0 {
 		return Unit{}, apperr.New(apperr.Conflict, "duplicate_code", "code", "err.unit.code_taken", in.Code)
 	}
+	treeChanged()
 	var id int64
 	err := tx.QueryRowContext(ctx,
 		`INSERT INTO units (code, name, kind, parent_id, path, depth, created_at, updated_at)
@@ -406,6 +474,7 @@ func MoveUnit(ctx context.Context, db *store.DB, p *Principal, code, newParentCo
 	if newParentCode == "" {
 		return Unit{}, apperr.Invalidf("parent_code", "err.unit.parent_required")
 	}
+	defer treeChanged()
 	var out Unit
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		u, err := writableUnit(ctx, tx, p, code)
@@ -432,6 +501,7 @@ func MoveUnit(ctx context.Context, db *store.DB, p *Principal, code, newParentCo
 			out = u
 			return nil
 		}
+		treeChanged()
 		newPath := np.Path + strconv.FormatInt(u.ID, 10) + "/"
 		delta := np.Depth + 1 - u.Depth
 		if _, err := tx.ExecContext(ctx,
@@ -457,6 +527,7 @@ func MoveUnit(ctx context.Context, db *store.DB, p *Principal, code, newParentCo
 // CloseUnit marks a unit closed (撤销). A unit with open units or active people
 // below it cannot be closed: they must be moved or closed first.
 func CloseUnit(ctx context.Context, db *store.DB, p *Principal, code string) (Unit, error) {
+	defer treeChanged()
 	var out Unit
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		u, err := writableUnit(ctx, tx, p, code)
@@ -480,6 +551,7 @@ func CloseUnit(ctx context.Context, db *store.DB, p *Principal, code string) (Un
 		if kids > 0 || people > 0 {
 			return apperr.New(apperr.Conflict, "not_empty", "", "err.unit.close_not_empty", kids, people)
 		}
+		treeChanged()
 		now := store.Now()
 		if _, err := tx.ExecContext(ctx, `UPDATE units SET closed_at = $1, updated_at = $1 WHERE id = $2`, now, u.ID); err != nil {
 			return err
@@ -565,6 +637,7 @@ func ImportUnits(ctx context.Context, db *store.DB, p *Principal, rows []UnitInp
 	if len(bad) > 0 {
 		return 0, &ImportError{bad}
 	}
+	defer treeChanged()
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		for _, i := range order {
 			if _, err := CreateUnitTx(ctx, tx, p, rows[i]); err != nil {

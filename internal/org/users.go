@@ -158,37 +158,53 @@ func GetUser(ctx context.Context, db *store.DB, p *Principal, username string) (
 }
 
 // LoadPrincipal builds the authorization view of a user. A disabled user has no principal.
+// One query (a row per grant) serves every request, so it stays a single round trip.
 func LoadPrincipal(ctx context.Context, q store.Queryer, userID int64) (*Principal, error) {
-	p := &Principal{UserID: userID}
-	var disabled int64
-	err := q.QueryRowContext(ctx, `SELECT u.username, u.name, u.unit_id, un.code, un.path, COALESCE(u.disabled_at, 0)
-		FROM users u JOIN units un ON un.id = u.unit_id WHERE u.id = $1`, userID).
-		Scan(&p.Username, &p.Name, &p.UnitID, &p.UnitCode, &p.UnitPath, &disabled)
-	if errors.Is(err, sql.ErrNoRows) || disabled != 0 {
-		return nil, apperr.ErrUnauthorized
-	}
-	if err != nil {
-		return nil, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT r.role, r.scope_unit_id, s.code, s.path FROM user_roles r
-		JOIN units s ON s.id = r.scope_unit_id WHERE r.user_id = $1`, userID)
+	rows, err := q.QueryContext(ctx, `SELECT u.username, u.name, u.unit_id, un.code, un.name, un.path,
+		COALESCE(u.disabled_at, 0), COALESCE(u.totp_enabled_at, 0),
+		COALESCE(r.role, ''), COALESCE(r.scope_unit_id, 0), COALESCE(s.code, ''), COALESCE(s.path, '')
+		FROM users u JOIN units un ON un.id = u.unit_id
+		LEFT JOIN user_roles r ON r.user_id = u.id LEFT JOIN units s ON s.id = r.scope_unit_id
+		WHERE u.id = $1`, userID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var p *Principal
+	var disabled int64
 	for rows.Next() {
-		var g Grant
-		if err := rows.Scan(&g.Role, &g.ScopeID, &g.ScopeCode, &g.ScopePath); err != nil {
+		var (
+			x    Principal
+			g    Grant
+			totp int64
+		)
+		if err := rows.Scan(&x.Username, &x.Name, &x.UnitID, &x.UnitCode, &x.UnitName, &x.UnitPath, &disabled, &totp,
+			&g.Role, &g.ScopeID, &g.ScopeCode, &g.ScopePath); err != nil {
 			return nil, err
 		}
-		p.Grants = append(p.Grants, g)
+		if p == nil {
+			x.UserID, x.TOTPEnabled = userID, totp != 0
+			p = &x
+		}
+		if g.Role != "" && g.ScopePath != "" {
+			p.Grants = append(p.Grants, g)
+		}
 	}
-	return p, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if p == nil || disabled != 0 {
+		return nil, apperr.ErrUnauthorized
+	}
+	return p, nil
 }
 
 // UserFilter selects users for a list.
 type UserFilter struct {
-	UnitCode      string // people of this unit's subtree
+	UnitCode string // people of this unit's subtree
+	// Unit, when set, replaces UnitCode with a unit the caller has already
+	// loaded through GetUnit (saves looking it up again).
+	Unit          *Unit
 	Role          string
 	Q             string // username or name contains
 	Offset, Limit int
@@ -204,7 +220,12 @@ func ListUsers(ctx context.Context, db *store.DB, p *Principal, f UserFilter) ([
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	where = append(where, scopeClause("un.path", scopes, arg))
-	if f.UnitCode != "" {
+	if f.Unit != nil {
+		if !Can(p, UnitRead, f.Unit.Path) {
+			return nil, 0, apperr.ErrNotFound
+		}
+		where = append(where, store.Subtree("un.path", f.Unit.Path, arg))
+	} else if f.UnitCode != "" {
 		root, err := GetUnit(ctx, db, p, f.UnitCode)
 		if err != nil {
 			return nil, 0, err
@@ -222,63 +243,50 @@ func ListUsers(ctx context.Context, db *store.DB, p *Principal, f UserFilter) ([
 		where = append(where, "(u.name LIKE "+arg(like)+` ESCAPE '\' OR u.username LIKE `+arg(like)+` ESCAPE '\')`)
 	}
 	w := strings.Join(where, " AND ")
-	var total int
-	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users u JOIN units un ON un.id = u.unit_id WHERE `+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
+	nWhere := len(args)
 	limit, offset := clampPage(f.Limit, f.Offset)
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+userCols+` FROM users u JOIN units un ON un.id = u.unit_id WHERE `+w+
-		` ORDER BY un.path, u.username LIMIT `+arg(limit)+` OFFSET `+arg(offset), args...)
+	// the page of people and their grants in one query: a row per grant (or one
+	// without a grant), in page order
+	rows, err := db.Read.QueryContext(ctx, `SELECT x.*, COALESCE(r.role, ''), COALESCE(s.code, '')
+		FROM (SELECT `+userCols+`, un.path AS sort_path, u.username AS sort_name FROM users u JOIN units un ON un.id = u.unit_id WHERE `+w+
+		` ORDER BY un.path, u.username LIMIT `+arg(limit)+` OFFSET `+arg(offset)+`) x
+		LEFT JOIN user_roles r ON r.user_id = x.id LEFT JOIN units s ON s.id = r.scope_unit_id
+		ORDER BY x.sort_path, x.sort_name, r.role`, args...)
 	if err != nil {
 		return nil, 0, err
 	}
+	defer rows.Close()
 	var out []User
 	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			rows.Close()
+		var (
+			u                      User
+			totp, disabled, locked int64
+			sortPath, sortName     string
+			g                      RoleGrant
+		)
+		if err := rows.Scan(&u.ID, &u.Username, &u.Name, &u.UnitID, &u.UnitCode, &u.UnitName, &u.UnitPath, &totp, &disabled, &locked,
+			&u.CreatedAt, &sortPath, &sortName, &g.Role, &g.ScopeCode); err != nil {
 			return nil, 0, err
 		}
-		out = append(out, u)
+		if n := len(out); n == 0 || out[n-1].ID != u.ID {
+			u.TOTPEnabled, u.Disabled, u.Locked = totp != 0, disabled != 0, locked > store.Now()
+			out = append(out, u)
+		}
+		if g.Role != "" {
+			last := &out[len(out)-1]
+			last.Roles = append(last.Roles, g)
+		}
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	if err := attachRoles(ctx, db.Read, out); err != nil {
-		return nil, 0, err
-	}
-	return out, total, nil
-}
-
-// attachRoles fills Roles for a page of users with one query.
-func attachRoles(ctx context.Context, q store.Queryer, users []User) error {
-	if len(users) == 0 {
-		return nil
-	}
-	idx := map[int64]int{}
-	var ph []string
-	var args []any
-	for i, u := range users {
-		idx[u.ID] = i
-		args = append(args, u.ID)
-		ph = append(ph, "$"+strconv.Itoa(len(args)))
-	}
-	rows, err := q.QueryContext(ctx, `SELECT r.user_id, r.role, s.code FROM user_roles r JOIN units s ON s.id = r.scope_unit_id
-		WHERE r.user_id IN (`+strings.Join(ph, ",")+`) ORDER BY r.user_id, r.role`, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var g RoleGrant
-		if err := rows.Scan(&id, &g.Role, &g.ScopeCode); err != nil {
-			return err
-		}
-		users[idx[id]].Roles = append(users[idx[id]].Roles, g)
-	}
-	return rows.Err()
+	rows.Close() // before counting: the count may need the connection
+	total, err := pageTotal(len(out), limit, offset, func() (int, error) {
+		var n int
+		err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users u JOIN units un ON un.id = u.unit_id WHERE `+w, args[:nWhere]...).Scan(&n)
+		return n, err
+	})
+	return out, total, err
 }
 
 // resolveGrants validates roles and their scopes for a user in unit, and checks
@@ -344,6 +352,7 @@ func grantsDetail(gs []Grant) []string {
 
 // CreateUser adds a person. p nil means the system (first start, demo).
 func CreateUser(ctx context.Context, db *store.DB, p *Principal, in UserInput) (User, error) {
+	defer treeChanged()
 	var out User
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		u, err := CreateUserTx(ctx, tx, p, in, false)
@@ -402,6 +411,7 @@ func CreateUserTx(ctx context.Context, tx *sql.Tx, p *Principal, in UserInput, s
 	if hash == "" {
 		hash = password.HashWith(in.Password, HashCost)
 	}
+	treeChanged()
 	now := store.Now()
 	var id int64
 	err = tx.QueryRowContext(ctx, `INSERT INTO users (username, name, unit_id, password_hash, password_changed_at, created_at, updated_at)
@@ -488,12 +498,14 @@ func CanManage(ctx context.Context, q store.Queryer, p *Principal, u User) error
 
 // UpdateUser changes name, unit, roles or the disabled flag.
 func UpdateUser(ctx context.Context, db *store.DB, p *Principal, username string, in UserPatch) (User, error) {
+	defer treeChanged()
 	var out User
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		u, err := writableUser(ctx, tx, p, username)
 		if err != nil {
 			return err
 		}
+		treeChanged()
 		detail := map[string]any{}
 		now := store.Now()
 		if in.Name != nil {

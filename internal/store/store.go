@@ -94,11 +94,12 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", sqliteDSN(path, "deferred")+"&_pragma=query_only(1)")
+	rc, err := newStmtCacheConnector(sqliteDSN(path, "deferred") + "&_pragma=query_only(1)") // stmtcache.go
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
+	r := sql.OpenDB(rc)
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	return &DB{Read: r, Write: w, Dialect: SQLite, Path: path}, nil

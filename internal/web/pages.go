@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/luoshi/luoshi/internal/api"
@@ -264,9 +265,7 @@ func (s *Server) newPage(r *http.Request, titleKey, nav string) *page {
 		pg.CanAdmin = org.IsRootAdmin(p)
 		pg.CanUnits = org.CanAnywhere(p, org.UnitRead)
 		pg.CanUsers = org.CanAnywhere(p, org.UserRead)
-		if u, err := org.UnitByID(r.Context(), s.DB.Read, p.UnitID); err == nil {
-			pg.UnitName = u.Name
-		}
+		pg.UnitName = p.UnitName // loaded with the principal: no query per page
 	}
 	return pg
 }
@@ -280,8 +279,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", pg); err != nil {
+	buf := getBuf()
+	defer putBuf(buf)
+	if err := t.ExecuteTemplate(buf, "layout", pg); err != nil {
 		s.Log.Error("render", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -293,10 +293,27 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Write(buf.Bytes())
 }
 
+// bufs keeps render buffers: a page is tens of kilobytes, and growing a fresh
+// buffer to that size on every request costs copies and garbage.
+var bufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuf() *bytes.Buffer {
+	b := bufs.Get().(*bytes.Buffer)
+	b.Reset()
+	return b
+}
+
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() <= 1<<20 { // an exceptional huge page is left to the collector
+		bufs.Put(b)
+	}
+}
+
 // renderPartial writes a layout-free fragment (htmx swaps it into a page).
 func (s *Server) renderPartial(w http.ResponseWriter, name string, pg *page) {
-	var buf bytes.Buffer
-	if err := partials.ExecuteTemplate(&buf, name, pg); err != nil {
+	buf := getBuf()
+	defer putBuf(buf)
+	if err := partials.ExecuteTemplate(buf, name, pg); err != nil {
 		s.Log.Error("render", "partial", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/audit"
 	"github.com/luoshi/luoshi/internal/auth"
 	"github.com/luoshi/luoshi/internal/ledger"
@@ -36,22 +36,23 @@ type auditRow struct {
 	DetailText         string
 }
 
-// auditRows names the units of entries (one lookup per distinct unit).
+// auditRows names the units of entries (one query for all of them).
 func (s *Server) auditRows(ctx context.Context, entries []audit.Entry) ([]auditRow, error) {
-	units := map[int64]org.Unit{}
+	var ids []int64
+	for _, e := range entries {
+		if e.UnitID != 0 && !slices.Contains(ids, e.UnitID) {
+			ids = append(ids, e.UnitID)
+		}
+	}
+	units, err := org.UnitsByID(ctx, s.DB.Read, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]auditRow, 0, len(entries))
 	for _, e := range entries {
 		row := auditRow{Entry: e}
 		if e.UnitID != 0 {
-			u, ok := units[e.UnitID]
-			if !ok {
-				var err error
-				u, err = org.UnitByID(ctx, s.DB.Read, e.UnitID)
-				if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-					return nil, err
-				}
-				units[e.UnitID] = u
-			}
+			u := units[e.UnitID] // a unit since deleted stays unnamed
 			row.UnitCode, row.UnitName = u.Code, u.Name
 		}
 		if len(e.Detail) > 0 {

@@ -3,10 +3,14 @@ package web
 import (
 	"context"
 	"net/http"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/luoshi/luoshi/internal/audit"
 	"github.com/luoshi/luoshi/internal/auth"
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/store"
 )
 
 // Todo is one card on the 工作台: something the signed-in person should do or
@@ -33,11 +37,7 @@ func accountTodos(ctx context.Context, s *Server, pg *page, p *org.Principal) ([
 		out = append(out, Todo{Level: "warn", Title: pg.T("ui.todo.change_pw"), Body: pg.T("ui.todo.change_pw_body"),
 			Link: "/account/password", Label: pg.T("ui.todo.change_pw_link")})
 	}
-	u, err := org.UserByID(ctx, s.DB.Read, p.UserID)
-	if err != nil {
-		return nil, err
-	}
-	if !u.TOTPEnabled && recommendTOTP(p) {
+	if !p.TOTPEnabled && recommendTOTP(p) {
 		out = append(out, Todo{Level: "warn", Title: pg.T("ui.todo.totp"), Body: pg.T("ui.todo.totp_body"),
 			Link: "/login/totp/setup", Label: pg.T("ui.todo.totp_link")})
 	}
@@ -71,11 +71,7 @@ func (s *Server) workbench(w http.ResponseWriter, r *http.Request, p *org.Princi
 		d.Todos = append(d.Todos, cards...)
 	}
 	var err error
-	if _, d.Units, err = org.ListUnits(ctx, s.DB, p, org.UnitFilter{Limit: 1}); err != nil {
-		s.failPage(w, r, err)
-		return
-	}
-	if _, d.People, err = org.ListUsers(ctx, s.DB, p, org.UserFilter{Limit: 1}); err != nil {
+	if d.Units, d.People, err = s.counts.get(ctx, s.DB, p); err != nil {
 		s.failPage(w, r, err)
 		return
 	}
@@ -93,4 +89,46 @@ func (s *Server) workbench(w http.ResponseWriter, r *http.Request, p *org.Princi
 	d.Ledger = s.ledgerWorkbench(ctx, p)
 	pg.D = d
 	s.render(w, r, http.StatusOK, "home", pg)
+}
+
+// countCache keeps the 工作台 figures per reach for a while: counting the
+// people of a province (200,000 rows) costs more than the rest of the page.
+// An entry is dropped as soon as this process changes a unit or a person
+// (org.TreeVersion), and after countTTL in any case, for changes made by
+// another node.
+type countCache struct {
+	mu sync.Mutex
+	m  map[string]countEntry
+}
+
+type countEntry struct {
+	units, people int
+	version       int64
+	at            time.Time
+}
+
+const (
+	countTTL      = 30 * time.Second
+	countCacheMax = 4096 // distinct reaches kept; the map starts over beyond
+)
+
+func (c *countCache) get(ctx context.Context, db *store.DB, p *org.Principal) (units, people int, err error) {
+	key := strings.Join(org.ScopePaths(p, org.UnitRead), ",") + "|" + strings.Join(org.ScopePaths(p, org.UserRead), ",")
+	v := org.TreeVersion()
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok && e.version == v && time.Since(e.at) < countTTL {
+		return e.units, e.people, nil
+	}
+	if units, people, err = org.CountInScope(ctx, db, p); err != nil {
+		return 0, 0, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= countCacheMax {
+		c.m = map[string]countEntry{}
+	}
+	c.m[key] = countEntry{units: units, people: people, version: v, at: time.Now()}
+	c.mu.Unlock()
+	return units, people, nil
 }

@@ -12,7 +12,7 @@ import (
 )
 
 type unitsData struct {
-	Roots   []org.Unit
+	Roots   []treeNode
 	Results []org.Unit // a search
 	Search  bool
 	Pager   pager
@@ -44,7 +44,7 @@ func (s *Server) unitsPage(w http.ResponseWriter, r *http.Request, p *org.Princi
 			s.failPage(w, r, err)
 			return
 		}
-		d.Roots = roots
+		d.Roots = pg.treeNodes(roots)
 	}
 	pg.D = d
 	s.render(w, r, http.StatusOK, "units", pg)
@@ -53,7 +53,7 @@ func (s *Server) unitsPage(w http.ResponseWriter, r *http.Request, p *org.Princi
 // childrenData is the fragment of one tree level.
 type childrenData struct {
 	Parent   string
-	Units    []org.Unit
+	Units    []treeNode
 	Total    int
 	NoneText bool
 }
@@ -69,7 +69,7 @@ func (s *Server) unitChildren(w http.ResponseWriter, r *http.Request, p *org.Pri
 		return
 	}
 	pg := s.newPage(r, "ui.nav.units", "units")
-	pg.D = childrenData{Parent: code, Units: units, Total: total}
+	pg.D = childrenData{Parent: code, Units: pg.treeNodes(units), Total: total}
 	s.renderPartial(w, "unit_children", pg)
 }
 
@@ -134,9 +134,9 @@ func pathEscape(s string) string {
 type unitData struct {
 	Unit       org.Unit
 	Crumbs     []org.Unit
-	Children   []org.Unit
+	Children   []treeNode
 	ChildTotal int
-	People     []org.User
+	People     []personRow
 	PeopleN    int
 	CanEdit    bool
 	Robots     robotsData // notification robots (pages_notify.go)
@@ -163,15 +163,19 @@ func (s *Server) showUnit(w http.ResponseWriter, r *http.Request, p *org.Princip
 		return
 	}
 	// ancestors above the reader's scope are shown by name only (no link)
-	if d.Children, d.ChildTotal, err = org.ListUnits(ctx, s.DB, p, org.UnitFilter{ParentCode: u.Code, Limit: maxChildren}); err != nil {
+	children, total, err := org.ListUnits(ctx, s.DB, p, org.UnitFilter{Parent: &u, Limit: maxChildren})
+	if err != nil {
 		s.failPage(w, r, err)
 		return
 	}
+	d.Children, d.ChildTotal = pg.treeNodes(children), total
 	if org.Can(p, org.UserRead, u.Path) {
-		if d.People, d.PeopleN, err = org.ListUsers(ctx, s.DB, p, org.UserFilter{UnitCode: u.Code, Limit: 20}); err != nil {
+		people, n, err := org.ListUsers(ctx, s.DB, p, org.UserFilter{Unit: &u, Limit: 20})
+		if err != nil {
 			s.failPage(w, r, err)
 			return
 		}
+		d.People, d.PeopleN = pg.personRows(people), n
 	}
 	if d.Robots, err = s.unitRobots(ctx, p, u); err != nil {
 		s.failPage(w, r, err)

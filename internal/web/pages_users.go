@@ -10,7 +10,7 @@ import (
 )
 
 type usersData struct {
-	Users   []org.User
+	Users   []personRow
 	Pager   pager
 	CanEdit bool
 }
@@ -37,7 +37,7 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, p *org.Princi
 			status = http.StatusBadRequest
 		}
 	}
-	d.Users, d.Pager = users, newPager(r, off, len(users), total)
+	d.Users, d.Pager = pg.personRows(users), newPager(r, off, len(users), total)
 	pg.D = d
 	s.render(w, r, status, "users", pg)
 }

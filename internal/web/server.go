@@ -47,7 +47,8 @@ type Server struct {
 	Reports *report.Reports
 
 	mux    *http.ServeMux
-	routes []string // every registered pattern, for the route tests
+	routes []string   // every registered pattern, for the route tests
+	counts countCache // the 工作台 figures (pages_home.go)
 }
 
 // New builds a server. cfg supplies cookies, base URL and timeouts.

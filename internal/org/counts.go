@@ -1,0 +1,43 @@
+package org
+
+import (
+	"context"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/luoshi/luoshi/internal/store"
+)
+
+// CountInScope returns how many open units p may read and how many people
+// (disabled ones included) p may see: the 工作台 figures, in one round trip and
+// without loading any row.
+func CountInScope(ctx context.Context, db *store.DB, p *Principal) (units, people int, err error) {
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	unitScopes, userScopes := ScopePaths(p, UnitRead), ScopePaths(p, UserRead)
+	unitQ, userQ := "0", "0"
+	if len(unitScopes) > 0 {
+		unitQ = `(SELECT COUNT(*) FROM units u WHERE ` + scopeClause("u.path", unitScopes, arg) + ` AND u.closed_at IS NULL)`
+	}
+	if len(userScopes) > 0 {
+		userQ = `(SELECT COUNT(*) FROM users u JOIN units un ON un.id = u.unit_id WHERE ` + scopeClause("un.path", userScopes, arg) + `)`
+	}
+	if len(args) == 0 {
+		return 0, 0, nil
+	}
+	err = db.Read.QueryRowContext(ctx, `SELECT `+unitQ+`, `+userQ, args...).Scan(&units, &people)
+	return units, people, err
+}
+
+// treeVersion counts the changes this process made to units and people.
+var treeVersion atomic.Int64
+
+// TreeVersion changes whenever this process creates, moves, closes or changes
+// a unit or a person: caches of figures derived from the tree (the 工作台
+// counts) compare it to know they are stale. Changes made by another node are
+// not seen here, so such caches also expire by time.
+func TreeVersion() int64 { return treeVersion.Load() }
+
+// treeChanged is called on every change, inside its transaction and again
+// after it commits, so a figure counted between the two is not kept.
+func treeChanged() { treeVersion.Add(1) }
