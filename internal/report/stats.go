@@ -278,3 +278,30 @@ func (r *Reports) PublicFigures(ctx context.Context) (Transparency, error) {
 	}
 	return t, out.Err()
 }
+
+// Queue counts what waits for p (for the 工作台): reports to accept, of them
+// overdue, "already investigated" closings awaiting a second approver other
+// than p, and real-name reporters whose feedback is overdue.
+type Queue struct {
+	ToAccept, AckLate, ToApprove, FeedbackLate int
+}
+
+// QueueOf counts p's queue over the reports p may handle.
+func (r *Reports) QueueOf(ctx context.Context, p *org.Principal) (Queue, error) {
+	var q Queue
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	where, ok := scopeSQL(p, org.ClueHandle, arg)
+	if !ok {
+		return q, nil
+	}
+	today := arg(calendar.FormatDay(r.today()))
+	me := arg(p.UserID)
+	err := r.DB.Read.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN r.status = 'received' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN r.status = 'received' AND r.ack_due < `+today+` THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN r.status = 'pending_prior' AND r.pending_by <> `+me+` THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN r.real_name = 1 AND r.feedback_at IS NULL AND r.feedback_due < `+today+` THEN 1 ELSE 0 END), 0)
+		`+leadFrom+` WHERE `+where, args...).Scan(&q.ToAccept, &q.AckLate, &q.ToApprove, &q.FeedbackLate)
+	return q, err
+}

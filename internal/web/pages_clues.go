@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -228,4 +229,35 @@ func (s *Server) selfReportSubmit(w http.ResponseWriter, r *http.Request, p *org
 	}
 	st := s.formError(r, pg, "report", err)
 	s.render(w, r, st, "self_report", pg)
+}
+
+func init() { todoSources = append(todoSources, clueTodos) }
+
+// clueTodos: the reports waiting for a discipline officer.
+func clueTodos(ctx context.Context, s *Server, pg *page, p *org.Principal) ([]Todo, error) {
+	if !org.CanAnywhere(p, org.ClueHandle) {
+		return nil, nil
+	}
+	q, err := s.Reports.QueueOf(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	var out []Todo
+	if q.ToAccept > 0 {
+		level := "info"
+		if q.AckLate > 0 {
+			level = "warn"
+		}
+		out = append(out, Todo{Level: level, Title: pg.T("ui.todo.clues_accept", q.ToAccept),
+			Body: pg.T("ui.todo.clues_accept_body", q.AckLate), Link: "/clues?status=received", Label: pg.T("ui.todo.clues_link")})
+	}
+	if q.ToApprove > 0 {
+		out = append(out, Todo{Level: "info", Title: pg.T("ui.todo.clues_approve", q.ToApprove),
+			Body: pg.T("ui.todo.clues_approve_body"), Link: "/clues?status=pending_prior", Label: pg.T("ui.todo.clues_link")})
+	}
+	if q.FeedbackLate > 0 {
+		out = append(out, Todo{Level: "warn", Title: pg.T("ui.todo.clues_feedback", q.FeedbackLate),
+			Body: pg.T("ui.todo.clues_feedback_body"), Link: "/clues?status=concluded&late=1", Label: pg.T("ui.todo.clues_link")})
+	}
+	return out, nil
 }

@@ -118,6 +118,7 @@ func TestPublicReportFlow(t *testing.T) {
 
 		// the court's discipline officer sees it, the judge named in it does not
 		jj := loggedIn(t, srv, "jj1")
+		expect(t, jj.get("/"), 200, "1 件举报待受理", `href="/clues?status=received"`)
 		r = jj.get("/clues")
 		expect(t, r, 200, "庭长打招呼要求轻判", "受理及时率", "查结率")
 		m := clueRe.FindStringSubmatch(r.Body)
