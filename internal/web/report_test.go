@@ -7,6 +7,8 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -272,4 +274,44 @@ func TestReportTimersSettings(t *testing.T) {
 			t.Fatalf("%d audit entries for the change", n)
 		}
 	})
+}
+
+// TestPublicReportMultipart: the API's multipart form with files, a file
+// over the limit, and a name that climbs out of its folder.
+func TestPublicReportMultipart(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	srv := reportFixture(t, db)
+	send := func(files map[string][]byte) (int, string) {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		mw.WriteField("report", `{"category":"work","unit_code":"court1","subject":"附件测试","content":"见附件"}`)
+		for name, b := range files {
+			fw, _ := mw.CreateFormFile("evidence", name)
+			fw.Write(b)
+		}
+		mw.Close()
+		res, err := http.Post(srv.URL+"/api/v1/public/reports", mw.FormDataContentType(), &body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if st, body := send(map[string][]byte{"big.jpg": bytes.Repeat([]byte{0xff}, 20<<20+1)}); st != 400 || !strings.Contains(body, "过大") {
+		t.Fatalf("a 20 MB + 1 file: %d %s", st, body)
+	}
+	st, body := send(map[string][]byte{"../../现场.jpg": photo(t)})
+	if st != 201 {
+		t.Fatalf("a photo: %d %s", st, body)
+	}
+	var rc struct{ Receipt, Key string }
+	json.Unmarshal([]byte(body), &rc)
+	pub := newClient(t, srv)
+	expect(t, pub.post("/report/lookup", url.Values{"receipt": {rc.Receipt}, "key": {rc.Key}}), 200, ">现场.jpg<")
+	var n int
+	db.Read.QueryRow(`SELECT COUNT(*) FROM reports`).Scan(&n)
+	if n != 1 {
+		t.Fatalf("%d reports stored", n)
+	}
 }
