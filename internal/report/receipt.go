@@ -25,7 +25,7 @@ const (
 // guessed offline, so the hash needs far less memory than a password's; it is
 // still slow enough to make a stolen table useless, and cheap enough that the
 // public intake sustains hundreds of submissions a second.
-var KeyParams = password.Params{Memory: 4 * 1024, Time: 1, Threads: 1}
+var KeyParams = password.Params{Memory: 2 * 1024, Time: 1, Threads: 1}
 
 // NewReceipt returns a random receipt of twelve digits (not starting with 0).
 func NewReceipt() string {
