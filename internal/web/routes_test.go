@@ -1,0 +1,95 @@
+package web_test
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/luoshi/luoshi/internal/config"
+	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/store/storetest"
+	"github.com/luoshi/luoshi/internal/web"
+)
+
+// publicRoutes are the routes anyone may call without signing in. Every other
+// route must refuse an anonymous request. A new route fails
+// TestEveryRouteHasAnAccessRule until it is listed here or proven to refuse.
+var publicRoutes = map[string]string{
+	"GET /login":                         "sign-in",
+	"POST /login":                        "sign-in",
+	"GET /login/totp":                    "second factor (needs a half-signed-in session)",
+	"POST /login/totp":                   "second factor (needs a half-signed-in session)",
+	"GET /login/totp/setup":              "second factor enrolment (needs a half-signed-in session)",
+	"POST /login/totp/setup":             "second factor enrolment (needs a half-signed-in session)",
+	"POST /logout":                       "ends whatever session there is",
+	"GET /lang":                          "language switch",
+	"GET /healthz":                       "load balancer probe",
+	"GET /metrics":                       "Prometheus scrape: counts by route, no records",
+	"GET /static/":                       "embedded assets",
+	"GET /report":                        "public reporting form",
+	"POST /report":                       "public reporting form",
+	"GET /report/units":                  "public unit search (unit names are public)",
+	"POST /report/slip":                  "the reporter's receipt slip",
+	"GET /report/lookup":                 "the reporter's look-up form",
+	"POST /report/lookup":                "look-up by receipt and key",
+	"POST /report/followup":              "follow-up by receipt and key",
+	"POST /report/file":                  "a reporter's own file, by receipt and key",
+	"GET /transparency":                  "public figures, small counts masked",
+	"GET /api/v1/openapi.json":           "the API description",
+	"POST /api/v1/public/reports":        "public reporting API",
+	"POST /api/v1/public/reports/lookup": "look-up by receipt and key",
+	"/":                                  "not-found page",
+	"GET /api/v1/":                       "JSON not-found",
+	"POST /api/v1/":                      "JSON not-found",
+	"PUT /api/v1/":                       "JSON not-found",
+	"PATCH /api/v1/":                     "JSON not-found",
+	"DELETE /api/v1/":                    "JSON not-found",
+}
+
+// TestEveryRouteHasAnAccessRule enumerates the routes from the router itself:
+// a public route must be listed in publicRoutes (with why); every other route
+// must refuse an anonymous request (401, or a redirect to the sign-in page)
+// and must not do anything for it.
+func TestEveryRouteHasAnAccessRule(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	s := web.New(db, &config.Config{DataDir: t.TempDir()}, slog.New(slog.DiscardHandler))
+	h := s.Handler()
+	fill := strings.NewReplacer("{id}", "1", "{code}", "qh", "{username}", "admin", "{aid}", "1", "{fid}", "1",
+		"{action}", "register", "{$}", "", "{mid}", "1")
+	var n int
+	for _, route := range s.Routes() {
+		if _, ok := publicRoutes[route]; ok {
+			continue
+		}
+		method, path, ok := strings.Cut(route, " ")
+		if !ok {
+			t.Errorf("route %q has no method: list it in publicRoutes or give it one", route)
+			continue
+		}
+		n++
+		req := httptest.NewRequest(method, fill.Replace(path), strings.NewReader("{}"))
+		if method != http.MethodGet {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		switch {
+		case rec.Code == http.StatusUnauthorized:
+		case rec.Code == http.StatusSeeOther && strings.HasPrefix(rec.Header().Get("Location"), "/login"):
+		default:
+			t.Errorf("%s answers an anonymous request with %d (Location %q): it must refuse it, or be listed in publicRoutes",
+				route, rec.Code, rec.Header().Get("Location"))
+		}
+	}
+	if n < 80 {
+		t.Fatalf("only %d protected routes checked: the router lost routes?", n)
+	}
+	// nothing changed: the anonymous requests wrote no audit entry
+	var changes int
+	db.Read.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE action <> 'vault.bind'`).Scan(&changes)
+	if changes != 0 {
+		t.Errorf("%d audit entries written by anonymous requests", changes)
+	}
+}
