@@ -182,6 +182,7 @@ func (r *Reports) Lookup(ctx context.Context, receipt, key string) (*View, error
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
+	failedBefore := err == nil
 	if locked > now {
 		checkKey(key, "") // same cost as any other answer
 		return nil, ErrLocked
@@ -200,8 +201,10 @@ func (r *Reports) Lookup(ctx context.Context, receipt, key string) (*View, error
 	if receipt == "" || key == "" || !checkKey(key, hash) {
 		return nil, r.lookupFailed(ctx, rh)
 	}
-	if _, err := r.DB.Write.ExecContext(ctx, `DELETE FROM report_lookup_failures WHERE receipt_hash = $1`, rh); err != nil {
-		return nil, err
+	if failedBefore { // a success clears the count (a write only when there is one)
+		if _, err := r.DB.Write.ExecContext(ctx, `DELETE FROM report_lookup_failures WHERE receipt_hash = $1`, rh); err != nil {
+			return nil, err
+		}
 	}
 	v.Receipt = receipt
 	var s Sealed
