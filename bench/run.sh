@@ -5,7 +5,8 @@
 #
 #   bench/run.sh [sqlite|postgres|all]     (default all)
 #
-# Environment: DURATION (30s), CONCURRENCY (32), UNITS (20000), PEOPLE (200000),
+# Environment: MIXES ("pages api"; "report" adds the public intake), DURATION (30s),
+# CONCURRENCY (32; the report mix uses REPORT_CONCURRENCY, 50), UNITS (20000), PEOPLE (200000),
 # PORT (18480), PGHOST/PGUSER for createdb/dropdb (127.0.0.1 / postgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,8 @@ CONCURRENCY=${CONCURRENCY:-32}
 UNITS=${UNITS:-20000}
 PEOPLE=${PEOPLE:-200000}
 PORT=${PORT:-18480}
+MIXES=${MIXES:-pages api}
+REPORT_CONCURRENCY=${REPORT_CONCURRENCY:-50}
 PGHOST=${PGHOST:-127.0.0.1}
 PGUSER=${PGUSER:-postgres}
 PW=bench-2026-secret
@@ -37,18 +40,19 @@ go build -o "$LOADGEN" ./bench/loadgen
 # serve_and_load LABEL SERVE_ARGS...: start the server, wait for /healthz, run both mixes, stop it.
 serve_and_load() {
 	local label=$1; shift
-	"$BIN" serve "$@" --addr "127.0.0.1:$PORT" --log-level warn >"$WORK/server-$label.log" 2>&1 &
+	"$BIN" serve "$@" --addr "127.0.0.1:$PORT" --log-level warn --public-per-day 0 >"$WORK/server-$label.log" 2>&1 &
 	SERVER_PID=$!
 	for _ in $(seq 1 100); do
 		if curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then break; fi
 		sleep 0.2
 	done
 	curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null
-	for mix in pages api; do
-		local before after
+	for mix in $MIXES; do
+		local before after conc=$CONCURRENCY
+		[ "$mix" = report ] && conc=$REPORT_CONCURRENCY
 		before=$(awk '{print $14+$15}' "/proc/$SERVER_PID/stat")
 		"$LOADGEN" --base "http://127.0.0.1:$PORT" --users "$WORK/accounts-$label.txt" --password "$PW" \
-			--duration "$DURATION" --concurrency "$CONCURRENCY" --mix "$mix" --label "$label"
+			--duration "$DURATION" --concurrency "$conc" --mix "$mix" --label "$label"
 		after=$(awk '{print $14+$15}' "/proc/$SERVER_PID/stat")
 		echo "server CPU during the $mix run: $(( (after - before) / $(getconf CLK_TCK) )) s"
 		echo

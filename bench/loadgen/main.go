@@ -65,8 +65,10 @@ func main() {
 	o.label = *label
 	o.unit = *unit
 	if o.mix == "report" && o.unit == "" {
-		fmt.Fprintln(os.Stderr, "loadgen: --mix report needs --unit CODE")
-		os.Exit(2)
+		if o.unit, err = findUnit(o); err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen: --mix report: no --unit and", err)
+			os.Exit(2)
+		}
 	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -51,4 +53,21 @@ func (w *worker) post(route, path string, body []byte, out any) bool {
 		return json.Unmarshal(b, out) == nil
 	}
 	return true
+}
+
+var pickRe = regexp.MustCompile(`data-pick="([^"]+)"`)
+
+// findUnit asks the public unit search for a court, as a citizen's browser would.
+func findUnit(o *options) (string, error) {
+	resp, err := http.Get(o.base.String() + "/report/units?unit_code=" + url.QueryEscape("法院"))
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	m := pickRe.FindSubmatch(b)
+	if m == nil {
+		return "", fmt.Errorf("the unit search found no court")
+	}
+	return string(m[1]), nil
 }
