@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sort"
+	"strings"
+	"sync"
 )
 
 // Doc is one training example of the routing classifier.
@@ -22,7 +25,8 @@ type Options struct {
 	C       float64 // SVM cost (default 2)
 	MinDF   int     // drop features seen in fewer documents (default 2)
 	MaxN    int     // longest character n-gram (default 3)
-	Epochs  int     // dual coordinate descent passes (default 30)
+	Epochs  int     // most dual coordinate descent passes (default 50)
+	Eps     float64 // stop when the projected gradient spreads less (default 0.1, as LIBLINEAR)
 	Seed    uint64  // shuffling seed (default 1)
 	Subject int     // extra weight of the first line, the subject (default 2: counted three times; <0 for none)
 	Scale   float64 // softmax scale turning SVM scores into a confidence (default 5)
@@ -39,7 +43,10 @@ func (o Options) withDefaults() Options {
 		o.MaxN = 3
 	}
 	if o.Epochs == 0 {
-		o.Epochs = 30
+		o.Epochs = 50
+	}
+	if o.Eps == 0 {
+		o.Eps = 0.1
 	}
 	if o.Seed == 0 {
 		o.Seed = 1
@@ -73,33 +80,48 @@ const modelVersion = 1
 const DefaultThreshold = 0.6
 
 // ngrams counts the character n-grams (1..maxN inside Han runs) and whole
-// latin/digit words of s into counts, each weighted w.
+// latin/digit words of s into counts, each weighted w. Keys are substrings
+// of the normalized text, so counting allocates no strings.
 func ngrams(s string, maxN int, w float64, counts map[string]float64) {
-	for _, r := range runs(Normalize(s)) {
-		if r.kind == kindWord {
-			counts[string(r.runes)] += w
-			continue
-		}
-		rs := r.runes
-		for n := 1; n <= maxN; n++ {
-			for i := 0; i+n <= len(rs); i++ {
-				counts[string(rs[i:i+n])] += w
+	norm := Normalize(s)
+	kind := kindSep
+	runStart := 0
+	// offs holds byte offsets of the runes in the current Han run
+	var offs []int
+	flush := func(end int) {
+		switch kind {
+		case kindWord:
+			counts[norm[runStart:end]] += w
+		case kindHan:
+			offs = append(offs, end)
+			nr := len(offs) - 1
+			for n := 1; n <= maxN; n++ {
+				for i := 0; i+n <= nr; i++ {
+					counts[norm[offs[i]:offs[i+n]]] += w
+				}
 			}
 		}
+		offs = offs[:0]
 	}
+	for i, r := range norm {
+		k := kindOf(r)
+		if k != kind {
+			flush(i)
+			kind = k
+			runStart = i
+		}
+		if k == kindHan {
+			offs = append(offs, i)
+		}
+	}
+	flush(len(norm))
 }
 
 func docCounts(text string, o Options) map[string]float64 {
 	counts := make(map[string]float64, len(text)/2)
 	ngrams(text, o.MaxN, 1, counts)
 	if o.Subject > 0 {
-		subj := text
-		for i, c := range text {
-			if c == '\n' {
-				subj = text[:i]
-				break
-			}
-		}
+		subj, _, _ := strings.Cut(text, "\n")
 		ngrams(subj, o.MaxN, float64(o.Subject), counts)
 	}
 	return counts
@@ -112,7 +134,10 @@ type sparse struct {
 }
 
 func (m *Model) vector(text string) sparse {
-	counts := docCounts(text, m.Opts)
+	return m.vectorOf(docCounts(text, m.Opts))
+}
+
+func (m *Model) vectorOf(counts map[string]float64) sparse {
 	var v sparse
 	var norm float64
 	for t, c := range counts {
@@ -179,7 +204,7 @@ func TrainWith(docs []Doc, o Options) *Model {
 	xs := make([]sparse, len(docs))
 	ys := make([]int, len(docs))
 	for i, d := range docs {
-		xs[i] = m.vector(d.Text)
+		xs[i] = m.vectorOf(counts[i])
 		ys[i] = labelIdx[d.Label]
 		counts[i] = nil
 	}
@@ -188,9 +213,19 @@ func TrainWith(docs []Doc, o Options) *Model {
 	}
 	dim := len(terms) + 1
 	m.W = make([][]float32, len(m.Labels))
+	// the classes are independent problems: train them on all cores
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for c := range m.Labels {
-		m.W[c] = trainSVM(xs, ys, c, dim, o)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			m.W[c] = trainSVM(xs, ys, c, dim, o)
+			<-sem
+		}()
 	}
+	wg.Wait()
 	return m
 }
 
@@ -221,10 +256,16 @@ func trainSVM(xs []sparse, ys []int, class, dim int, o Options) []float32 {
 	for i := range order {
 		order[i] = i
 	}
+	// with LIBLINEAR's shrinking: examples whose alpha sits at 0 with a
+	// gradient beyond the last pass's range leave the active set until the
+	// end, when all are checked once more
+	active := n
+	pgMaxOld := math.Inf(1)
 	for epoch := 0; epoch < o.Epochs; epoch++ {
-		rng.Shuffle(n, func(a, b int) { order[a], order[b] = order[b], order[a] })
-		maxPG := 0.0
-		for _, i := range order {
+		rng.Shuffle(active, func(a, b int) { order[a], order[b] = order[b], order[a] })
+		pgMax, pgMin := math.Inf(-1), math.Inf(1)
+		for s := 0; s < active; s++ {
+			i := order[s]
 			x := xs[i]
 			g := w[bias]
 			for k, j := range x.idx {
@@ -232,13 +273,21 @@ func trainSVM(xs []sparse, ys []int, class, dim int, o Options) []float32 {
 			}
 			g = y[i]*g - 1 + diag*alpha[i]
 			pg := g
-			if alpha[i] == 0 && g > 0 {
-				pg = 0
+			if alpha[i] == 0 {
+				if g > pgMaxOld {
+					active--
+					order[s], order[active] = order[active], order[s]
+					s--
+					continue
+				}
+				if g > 0 {
+					pg = 0
+				}
 			}
-			if pg == 0 {
+			pgMax, pgMin = math.Max(pgMax, pg), math.Min(pgMin, pg)
+			if math.Abs(pg) < 1e-12 {
 				continue
 			}
-			maxPG = math.Max(maxPG, math.Abs(pg))
 			old := alpha[i]
 			alpha[i] = math.Max(old-g/qd[i], 0)
 			d := (alpha[i] - old) * y[i]
@@ -247,8 +296,19 @@ func trainSVM(xs []sparse, ys []int, class, dim int, o Options) []float32 {
 			}
 			w[bias] += d
 		}
-		if maxPG < 1e-3 {
-			break
+		if pgMax-pgMin <= o.Eps {
+			if active == n {
+				break
+			}
+			active = n
+			pgMaxOld = math.Inf(1)
+			continue
+		}
+		// (no upper bound on alpha for the squared hinge: only the lower
+		// bound shrinks)
+		pgMaxOld = pgMax
+		if pgMaxOld <= 0 {
+			pgMaxOld = math.Inf(1)
 		}
 	}
 	out := make([]float32, dim)
