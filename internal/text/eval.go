@@ -122,3 +122,76 @@ func Score(gold, pred []string) (macroF1 float64, classes []ClassScore) {
 	}
 	return macroF1, classes
 }
+
+// PairLabel is a judged pair of message ids.
+type PairLabel struct {
+	A, B string
+	Same bool
+}
+
+// PairScore is the precision and recall of a grouping on judged pairs: a
+// pair is predicted "same" when both ids are in one issue.
+type PairScore struct {
+	TP, FP, FN, TN    int
+	Precision, Recall float64
+}
+
+// ScorePairs scores issues against labels; pairs with an id missing from
+// the issues are skipped.
+func ScorePairs(issues []Issue, labels []PairLabel) PairScore {
+	of := map[string]int{}
+	for i, is := range issues {
+		for _, id := range is.IDs {
+			of[id] = i
+		}
+	}
+	var s PairScore
+	for _, l := range labels {
+		a, okA := of[l.A]
+		b, okB := of[l.B]
+		if !okA || !okB {
+			continue
+		}
+		switch same := a == b; {
+		case same && l.Same:
+			s.TP++
+		case same && !l.Same:
+			s.FP++
+		case !same && l.Same:
+			s.FN++
+		default:
+			s.TN++
+		}
+	}
+	if s.TP+s.FP > 0 {
+		s.Precision = float64(s.TP) / float64(s.TP+s.FP)
+	}
+	if s.TP+s.FN > 0 {
+		s.Recall = float64(s.TP) / float64(s.TP+s.FN)
+	}
+	return s
+}
+
+// ExactPairs lists every pair of items whose bodies have the same ExactKey:
+// the positives every grouping must find.
+func ExactPairs(items []Item) []PairLabel {
+	byKey := map[uint64][]string{}
+	var keys []uint64
+	for _, it := range items {
+		k := ExactKey(it.Body)
+		if len(byKey[k]) == 0 {
+			keys = append(keys, k)
+		}
+		byKey[k] = append(byKey[k], it.ID)
+	}
+	var out []PairLabel
+	for _, k := range keys {
+		ids := byKey[k]
+		for i := range ids {
+			for j := i + 1; j < len(ids); j++ {
+				out = append(out, PairLabel{ids[i], ids[j], true})
+			}
+		}
+	}
+	return out
+}
