@@ -19,14 +19,27 @@ func shingles(s string) map[uint64]struct{} {
 	set := make(map[uint64]struct{}, len(rs))
 	if len(rs) < 3 {
 		if len(rs) > 0 {
-			set[hashString(string(rs))] = struct{}{}
+			set[hashRunes(rs)] = struct{}{}
 		}
 		return set
 	}
 	for i := 0; i+3 <= len(rs); i++ {
-		set[hashString(string(rs[i:i+3]))] = struct{}{}
+		set[hashRunes(rs[i:i+3])] = struct{}{}
 	}
 	return set
+}
+
+// hashRunes is FNV-1a over the runes (as 32-bit values), without building
+// a string.
+func hashRunes(rs []rune) uint64 {
+	h := uint64(14695981039346656037)
+	for _, r := range rs {
+		for k := 0; k < 32; k += 8 {
+			h ^= uint64(byte(r >> k))
+			h *= 1099511628211
+		}
+	}
+	return h
 }
 
 func hashString(s string) uint64 {
