@@ -173,10 +173,10 @@ func (c *ReplyChecker) Check(message, reply string) ReplyHints {
 
 // ReplyShares summarises hints over many replies.
 type ReplyShares struct {
-	N                                       int
+	N                                        int
 	OffTopic, Boilerplate, NoBasis, NoFollow float64
-	Any                                     float64
-	MedianCoverage                          float64
+	Any                                      float64
+	MedianCoverage                           float64
 }
 
 // Shares computes the share of replies flagged per hint.
