@@ -115,10 +115,28 @@ func numberSpans(f []rune) []span {
 			sp.repl = prefix + sp.repl
 		}
 		sp.start = start
+		if paren {
+			// "(0731)8456789" keeps its parentheses; in "（0731-8456789）"
+			// the parentheses enclose the whole number and stay outside
+			if a := strings.IndexByte(sp.repl, '-'); a > 0 && containsRune(f[start:sp.end], ')') {
+				sp.repl = "(" + sp.repl[:a] + ")" + sp.repl[a+1:]
+			} else {
+				sp.start = start + 1
+			}
+		}
 		out = append(out, sp)
 		i = sp.end - 1
 	}
 	return out
+}
+
+func containsRune(rs []rune, r rune) bool {
+	for _, x := range rs {
+		if x == r {
+			return true
+		}
+	}
+	return false
 }
 
 // countryPrefix matches +86, 0086, (+86) and (86) followed by an optional
