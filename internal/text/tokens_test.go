@@ -149,3 +149,47 @@ func TestQueryMatchesSubstrings(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTokens checks what the engines rely on: the search column splits on
+// spaces into exactly the tokens, every token is one kind of run (Han, or
+// letters/digits) with no separator, quote or operator character, and the
+// query renderings carry only such tokens.
+func FuzzTokens(f *testing.F) {
+	for _, s := range []string{"A市A3区 一米阳光", `"拆迁 补偿" wifi`, "Ｆｕｌｌ　ｗｉｄｔｈ１２３", "'; DROP TABLE x; --", "区", "a\"b'c:*<->&|!()"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		toks := Tokens(s)
+		if got := strings.Fields(SearchText(s)); !reflect.DeepEqual(got, toks) && len(toks) > 0 {
+			t.Fatalf("search column %q does not split into the tokens %q", SearchText(s), toks)
+		}
+		check := func(tok string) {
+			if tok == "" {
+				t.Fatalf("empty token from %q", s)
+			}
+			var kind runKind
+			for i, r := range tok {
+				k := kindOf(r)
+				if k == kindSep || (i > 0 && k != kind) {
+					t.Fatalf("token %q of %q mixes kinds or holds a separator", tok, s)
+				}
+				kind = k
+			}
+		}
+		for _, tok := range toks {
+			check(tok)
+		}
+		q := ParseQuery(s)
+		for _, term := range q.Terms {
+			if len(term.Tokens) == 0 {
+				t.Fatalf("empty term from %q", s)
+			}
+			for _, tok := range term.Tokens {
+				check(tok)
+			}
+		}
+		if q.Empty() != (q.FTS5() == "") || q.Empty() != (q.TSQuery() == "") {
+			t.Fatalf("empty query renders %q / %q", q.FTS5(), q.TSQuery())
+		}
+	})
+}
