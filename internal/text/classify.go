@@ -62,7 +62,8 @@ func (o Options) withDefaults() Options {
 
 // Model is a trained routing classifier: TF-IDF over character n-grams
 // (sublinear tf, l2-normalised) and one linear SVM per class (one-vs-rest),
-// trained by dual coordinate descent as LIBLINEAR does.
+// trained by dual coordinate descent as LIBLINEAR does. The fields are
+// exported for Marshal (encoding/gob) only; treat them as read-only.
 type Model struct {
 	Version int
 	Opts    Options
