@@ -1,0 +1,129 @@
+package text
+
+import (
+	"strings"
+)
+
+// Term is one element of a query: a sequence of tokens that must occur
+// adjacently and in order (a phrase; a single token is a phrase of one).
+// When Prefix is set the last token matches any token starting with it: a
+// one-character Han run at the end of a term may be followed by more Han
+// characters in the document ("A3区" finds "A3区大道").
+type Term struct {
+	Tokens []string
+	Prefix bool
+}
+
+// Query is a parsed user query: every term must match (AND).
+type Query struct {
+	Terms []Term
+}
+
+// ParseQuery turns what a user typed into terms. Terms are separated by
+// white space (ASCII or ideographic); text in double quotes (ASCII "…" or
+// Chinese “…”) is one term whatever its spaces and punctuation. Each term is
+// tokenized like the documents (Tokens), so "拆迁" is the one token 拆迁,
+// "拆迁补偿" the phrase 拆迁 迁补 补偿, and "A3区" the phrase a3 区*. Terms
+// with no letters, digits or Han characters are dropped.
+func ParseQuery(q string) Query {
+	var out Query
+	for _, part := range splitQuery(q) {
+		rs := runs(Normalize(part))
+		if len(rs) == 0 {
+			continue
+		}
+		toks := appendTokens(nil, rs)
+		t := Term{Tokens: toks}
+		if last := rs[len(rs)-1]; last.kind == kindHan {
+			if len(last.runes) == 1 {
+				// a lone trailing Han character: in a document it may start a
+				// longer run, so it is a prefix of the document's token
+				t.Prefix = true
+			} else {
+				// the run's own trailing single-character token would demand
+				// a run end in the document; the bigrams already say it all
+				t.Tokens = toks[:len(toks)-1]
+			}
+		}
+		out.Terms = append(out.Terms, t)
+	}
+	return out
+}
+
+// splitQuery splits on white space outside quotes.
+func splitQuery(q string) []string {
+	var parts []string
+	var cur strings.Builder
+	quoted := false
+	flush := func() {
+		if cur.Len() > 0 {
+			parts = append(parts, cur.String())
+			cur.Reset()
+		}
+	}
+	for _, r := range q {
+		switch {
+		case r == '"' || r == '“' || r == '”' || r == '＂':
+			flush()
+			quoted = !quoted
+		case !quoted && (r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == 0x3000):
+			flush()
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	flush()
+	return parts
+}
+
+// Empty reports whether the query has no terms (nothing searchable typed).
+func (q Query) Empty() bool { return len(q.Terms) == 0 }
+
+// FTS5 renders the query as an SQLite FTS5 MATCH expression for a column
+// filled with SearchText: `"拆迁" AND "a3" + "区"*`. Tokens hold only letters
+// and digits, so quoting them is enough to keep FTS5 syntax out.
+func (q Query) FTS5() string {
+	var b strings.Builder
+	for i, t := range q.Terms {
+		if i > 0 {
+			b.WriteString(" AND ")
+		}
+		for j, tok := range t.Tokens {
+			if j > 0 {
+				b.WriteString(" + ")
+			}
+			b.WriteString(`"` + tok + `"`)
+		}
+		if t.Prefix {
+			b.WriteString("*")
+		}
+	}
+	return b.String()
+}
+
+// TSQuery renders the query for PostgreSQL's to_tsquery('simple', $1)
+// against to_tsvector('simple', col): `'拆迁' & 'a3' <-> '区':*`.
+func (q Query) TSQuery() string {
+	var b strings.Builder
+	for i, t := range q.Terms {
+		if i > 0 {
+			b.WriteString(" & ")
+		}
+		if len(t.Tokens) > 1 {
+			b.WriteString("(")
+		}
+		for j, tok := range t.Tokens {
+			if j > 0 {
+				b.WriteString(" <-> ")
+			}
+			b.WriteString("'" + tok + "'")
+			if t.Prefix && j == len(t.Tokens)-1 {
+				b.WriteString(":*")
+			}
+		}
+		if len(t.Tokens) > 1 {
+			b.WriteString(")")
+		}
+	}
+	return b.String()
+}

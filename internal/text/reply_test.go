@@ -1,0 +1,69 @@
+package text
+
+import (
+	"testing"
+
+	"github.com/luoshi/luoshi/internal/text/tipdm"
+)
+
+func TestReplyHints(t *testing.T) {
+	msgs := []string{
+		"丽发新城小区附近搅拌站噪音扰民\n丽发新城小区旁边的搅拌站日夜施工，噪音和粉尘严重，影响居民休息。",
+		"茶场村五组何时启动拆迁\n茶场村五组的拆迁规划一直没有消息，村民想知道拆迁时间。",
+		"公交班次太少\n早高峰公交车要等四十分钟。",
+		"学校食堂价格太贵\n某中学食堂饭菜价格上涨，学生吃不起。",
+	}
+	template := "网友您好！您的留言已收悉。对于您的意见和建议，相关部门将充分论证研究。感谢您对我们工作的支持、理解与监督！"
+	good := "网友您好！经调查核实，丽发新城小区附近搅拌站为A2区重点工程配套，2019年11月20日区环保局对其噪音和粉尘进行了检测，" +
+		"依据《中华人民共和国环境噪声污染防治法》第三十条责令其夜间停止施工，并限期整改。下一步将持续跟踪，如有问题请拨打0731-88886666。"
+	c := NewReplyChecker(msgs, []string{template, template, template, template, good})
+	h := c.Check(msgs[0], good)
+	if h.OffTopic || h.Boilerplate || h.NoBasis || h.NoFollowUp || h.Flagged() {
+		t.Errorf("a good reply is flagged: %+v", h)
+	}
+	h = c.Check(msgs[1], template)
+	// three copies besides itself; "相关部门将充分论证研究" names no contact
+	// or step a citizen can take
+	if !h.OffTopic || !h.Boilerplate || !h.NoBasis || !h.NoFollowUp || h.Copies != 3 || h.Coverage != 0 {
+		t.Errorf("a template reply: %+v", h)
+	}
+	h = c.Check(msgs[2], "您好，已收悉。")
+	if !h.NoFollowUp || !h.Boilerplate || h.Substance > 5 {
+		t.Errorf("a bare acknowledgement: %+v", h)
+	}
+	// a reply quoting the title back does not cover the matter by quoting
+	h = c.Check(msgs[1], "关于您反映的“茶场村五组何时启动拆迁的问题”，我们已收悉，感谢您的支持。")
+	if !h.OffTopic {
+		t.Errorf("a quoted title counted as an answer: %+v", h)
+	}
+	// no corpus: the checker still works on its own
+	h = NewReplyChecker(nil, nil).Check(msgs[3], "经核实，该中学食堂价格由学校膳食委员会确定，2020年起每餐不超过8元。如有疑问请联系区教育局。")
+	if h.Flagged() {
+		t.Errorf("good reply without corpus: %+v", h)
+	}
+}
+
+// TestReplyHintsOnReplies runs the hints over the 2,816 real replies and
+// logs the shares (the figures of docs/text.md); it fails only if a hint
+// flags nothing or nearly everything, which would mean it is broken.
+func TestReplyHintsOnReplies(t *testing.T) {
+	ms := load(t, tipdm.Replies)
+	msgs := make([]string, len(ms))
+	reps := make([]string, len(ms))
+	for i, m := range ms {
+		msgs[i], reps[i] = m.Text(), m.Reply
+	}
+	c := NewReplyChecker(msgs, reps)
+	hs := make([]ReplyHints, len(ms))
+	for i := range ms {
+		hs[i] = c.Check(msgs[i], reps[i])
+	}
+	s := Shares(hs)
+	t.Logf("%d replies: off-topic %.1f%%, boilerplate %.1f%%, no basis %.1f%%, no follow-up %.1f%%, any %.1f%%, median coverage %.2f",
+		s.N, 100*s.OffTopic, 100*s.Boilerplate, 100*s.NoBasis, 100*s.NoFollow, 100*s.Any, s.MedianCoverage)
+	for name, v := range map[string]float64{"off-topic": s.OffTopic, "boilerplate": s.Boilerplate, "no basis": s.NoBasis, "no follow-up": s.NoFollow} {
+		if v < 0.01 || v > 0.9 {
+			t.Errorf("%s flags %.1f%% of the replies", name, 100*v)
+		}
+	}
+}
