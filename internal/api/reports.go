@@ -24,6 +24,7 @@ func (s *server) registerReports(authed func(string, handlerFunc), public func(s
 
 	authed("GET "+Prefix+"/clues", s.listClues)
 	authed("GET "+Prefix+"/clues/{id}", s.getClue)
+	authed("GET "+Prefix+"/clues/{id}/similar", s.similarClues)
 	authed("POST "+Prefix+"/clues/{id}/register", s.registerClue)
 	authed("POST "+Prefix+"/clues/{id}/assign", s.assignClue)
 	authed("POST "+Prefix+"/clues/{id}/identity", s.clueIdentity)
@@ -225,6 +226,22 @@ func (s *server) getClue(w http.ResponseWriter, r *http.Request, p *org.Principa
 	return nil
 }
 
+func (s *server) similarClues(w http.ResponseWriter, r *http.Request, p *org.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ms, err := s.Reports.Similar(r.Context(), p, id, 10)
+	if err != nil {
+		return err
+	}
+	if ms == nil {
+		ms = []report.Match{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": ms})
+	return nil
+}
+
 // clueStep runs a step and answers with the lead after it.
 func (s *server) clueStep(w http.ResponseWriter, r *http.Request, p *org.Principal, id int64, err error) error {
 	if err != nil {
@@ -326,6 +343,9 @@ func reportsDoc(paths, schemas obj) {
 		}), nil, obj{"200": ok("a page of leads", "ClueList")}, "400")}
 	paths["/api/v1/clues/{id}"] = obj{"parameters": []any{id},
 		"get": op("getClue", "clues", "One lead with its timeline (the read is audited)", nil, nil, obj{"200": ok("the lead", "Clue")}, "404")}
+	paths["/api/v1/clues/{id}/similar"] = obj{"parameters": []any{id},
+		"get": op("similarClues", "clues", "Earlier reports the principal may see that look like the same matter, best first", nil, nil,
+			obj{"200": ok("the candidates with their similarity (0–1)", "ClueMatches")}, "404")}
 	step := func(opID, summary, body string) obj {
 		return obj{"parameters": []any{id}, "post": op(opID, "clues", summary, nil, jsonBody(body), obj{"200": ok("the lead after the step", "Clue")}, writes...)}
 	}
@@ -371,6 +391,9 @@ func reportsDoc(paths, schemas obj) {
 		"timeline": obj{"type": "array", "items": event},
 	}}
 	schemas["Clue"] = clue
+	schemas["ClueMatches"] = object([]string{"items"}, obj{"items": obj{"type": "array", "items": object(nil, obj{
+		"id": integer("lead id"), "number": str("number"), "subject": str("subject"), "status": str("status"),
+		"score": obj{"type": "number", "description": "similarity, 0–1"}})}})
 	schemas["ClueList"] = listOf("Clue")
 	schemas["ClueRegister"] = object(nil, obj{"note": str("note")})
 	schemas["ClueAssign"] = object(nil, obj{"unit_code": str("unit to investigate (default: the handling unit)"),

@@ -481,3 +481,28 @@ func TestNothingInTheClearPostgres(t *testing.T) {
 		}
 	}
 }
+
+func TestSimilarReports(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		mk := func(subject, content string) report.Receipt {
+			rc, err := e.r.Submit(ctx, report.Input{Category: "work", UnitCode: "k1-court", Subject: subject, Content: content}, nil, "")
+			must(t, err)
+			return rc
+		}
+		a := mk("立案窗口拒收材料", "一县法院立案窗口以材料不全为由三次拒收我的起诉材料,每次只说缺一样,不一次性告知。")
+		b := mk("立案窗口不一次性告知", "一县法院立案窗口以材料不全为由多次拒收起诉材料,每次只说缺一样,从不一次性告知需要补正的内容。")
+		mk("社区矫正人员不报到", "小区里的社区矫正人员天天打牌,从来不去司法所报到。")
+		jj := e.p(t, "jj-court")
+		idb := leadID(t, e, jj, b.Number)
+		ms, err := e.r.Similar(ctx, jj, idb, 5)
+		must(t, err)
+		if len(ms) != 1 || ms[0].Number != a.Number || ms[0].Score < 0.4 {
+			t.Fatalf("similar to %s: %+v", b.Number, ms)
+		}
+		// someone who may not see the report gets nothing
+		if _, err := e.r.Similar(ctx, e.p(t, "ga-jj"), idb, 5); !errors.Is(err, apperr.ErrNotFound) {
+			t.Fatalf("outside scope: %v", err)
+		}
+	})
+}

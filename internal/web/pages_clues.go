@@ -66,6 +66,7 @@ func clueID(r *http.Request) (int64, bool) {
 
 type clueData struct {
 	L         report.Lead
+	Similar   []report.Match // earlier reports that look like the same matter
 	CanHandle bool
 	CanReveal bool
 	Identity  *report.Identity
@@ -79,6 +80,12 @@ func (s *Server) showClue(w http.ResponseWriter, r *http.Request, p *org.Princip
 		return
 	}
 	d := clueData{L: l, Forms: []int{1, 2, 3, 4}}
+	if l.Status == report.Received || l.Status == report.Registered {
+		if d.Similar, err = s.Reports.Similar(r.Context(), p, id, 5); err != nil {
+			s.failPage(w, r, err)
+			return
+		}
+	}
 	if prev, ok := pg.D.(*report.Identity); ok {
 		d.Identity = prev
 	}

@@ -138,6 +138,16 @@ func TestPublicReportFlow(t *testing.T) {
 		expect(t, jj.post(path+"/identity", url.Values{"reason": {""}}), http.StatusBadRequest, "必须写明理由")
 		expect(t, jj.post(path+"/identity", url.Values{"reason": {"电话核实举报细节"}}), 200, "钱群众", "13900001111", "已记入审计日志")
 		expect(t, jj.get(path), 200, "查看了举报人身份", "电话核实举报细节")
+		// a second report about the same matter is offered for merging
+		if r := pub.postFiles("/report", reportForm("郑法官"), nil); r.Status != http.StatusCreated {
+			t.Fatalf("second report: %d", r.Status)
+		}
+		r = jj.get("/clues?status=received")
+		m2 := clueRe.FindStringSubmatch(r.Body)
+		if m2 == nil {
+			t.Fatalf("no second report\n%s", r.Body)
+		}
+		expect(t, jj.get("/clues/"+m2[1]), 200, `id="clue-similar"`, "可能是同一事项的举报", m[2], "并入该线索")
 
 		judge := loggedIn(t, srv, "judge1")
 		expect(t, judge.get(path), http.StatusNotFound)
