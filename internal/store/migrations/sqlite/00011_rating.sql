@@ -1,0 +1,47 @@
+-- +goose Up
+-- 好差评: ratings of a concluded report (by its reporter, with the receipt and
+-- key, or taken by staff on paper or by phone), the 回访 of a bad rating, and
+-- appeals against a malicious or mistaken rating. A rating is never deleted:
+-- an upheld appeal only excludes it from the metrics.
+
+CREATE TABLE ratings (
+    id                INTEGER PRIMARY KEY,
+    number            TEXT    NOT NULL UNIQUE, -- PJ-2026-000123
+    target_type       TEXT    NOT NULL,        -- report | project
+    target_id         BIGINT  NOT NULL,
+    target_ref        TEXT    NOT NULL,        -- the report's staff number or the project's number
+    once_key          TEXT    NOT NULL UNIQUE, -- one rating per report (per rater for a project)
+    unit_id           INTEGER NOT NULL REFERENCES units(id), -- the unit rated
+    channel           TEXT    NOT NULL,        -- online | paper | phone
+    level             INTEGER NOT NULL,        -- 1..5
+    dim_efficiency    INTEGER NOT NULL DEFAULT 0, -- 0: not given
+    dim_attitude      INTEGER NOT NULL DEFAULT 0,
+    dim_result        INTEGER NOT NULL DEFAULT 0,
+    comment           TEXT    NOT NULL DEFAULT '',
+    real_name         INTEGER NOT NULL DEFAULT 0,
+    problem_id        BIGINT,                  -- the ledger item a bad rating opened
+    recorded_by       BIGINT,                  -- staff who took it on paper or by phone
+    first_at          BIGINT  NOT NULL,        -- the change window runs from here
+    changes           INTEGER NOT NULL DEFAULT 0,
+    visit_at          BIGINT,                  -- 回访
+    visit_by          BIGINT,
+    visit_contact     TEXT    NOT NULL DEFAULT '',
+    visit_said        TEXT    NOT NULL DEFAULT '',
+    visit_reply       TEXT    NOT NULL DEFAULT '',
+    appeal_status     TEXT    NOT NULL DEFAULT '', -- '' | pending | upheld | rejected
+    appeal_reason     TEXT    NOT NULL DEFAULT '',
+    appeal_by         BIGINT,
+    appeal_at         BIGINT,
+    appeal_decided_by BIGINT,
+    appeal_decided_at BIGINT,
+    appeal_note       TEXT    NOT NULL DEFAULT '',
+    excluded          INTEGER NOT NULL DEFAULT 0, -- 1 after an upheld appeal
+    created_at        BIGINT  NOT NULL,
+    updated_at        BIGINT  NOT NULL
+);
+CREATE INDEX ratings_unit_created ON ratings(unit_id, created_at);
+CREATE INDEX ratings_target ON ratings(target_type, target_id);
+CREATE INDEX ratings_problem ON ratings(problem_id);
+
+-- +goose Down
+DROP TABLE ratings;
