@@ -60,8 +60,9 @@ func wantKey(t *testing.T, err error, key string) {
 	}
 }
 
-//	k1 一县委政法委 ── k1-court 一县人民法院
-//	               └── k1-ga 一县公安局
+// k1 一县委政法委 ── k1-court 一县人民法院
+//
+//	└── k1-ga 一县公安局
 func newEnv(t *testing.T, db *store.DB) *env {
 	t.Helper()
 	for _, u := range []org.UnitInput{
