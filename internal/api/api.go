@@ -24,6 +24,7 @@ import (
 	"github.com/luoshi/luoshi/internal/i18n"
 	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/rating"
 	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/store"
 )
@@ -38,6 +39,7 @@ type Deps struct {
 	Log     *slog.Logger
 	Ledger  *ledger.Ledger
 	Reports *report.Reports
+	Ratings *rating.Ratings
 }
 
 type server struct {
@@ -90,6 +92,7 @@ func Register(mux *http.ServeMux, d Deps) []string {
 			}
 		})
 	})
+	s.registerRatings(authed, public)
 
 	authed("GET "+Prefix+"/tokens", s.listTokens)
 	authed("POST "+Prefix+"/tokens", s.createToken)

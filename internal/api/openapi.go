@@ -346,6 +346,7 @@ func openapiDoc() obj {
 
 	problemsDoc(paths, schemas)
 	reportsDoc(paths, schemas)
+	ratingsDoc(paths, schemas)
 
 	return obj{
 		"openapi": "3.1.0",

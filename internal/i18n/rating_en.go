@@ -27,6 +27,8 @@ func init() {
 		"err.rating.unit":             "No unit “%s” within your reach.",
 		"err.rating.target":           "The target must be “report”.",
 
+		"err.rating.decision": "The decision must be “uphold” or “reject”.",
+
 		"ui.nav.ratings":               "Ratings",
 		"ui.rating.level.5":            "Very satisfied",
 		"ui.rating.level.4":            "Satisfied",

@@ -27,6 +27,8 @@ func init() {
 		"err.rating.unit":             "没有找到单位“%s”,或不在您的管理范围内。",
 		"err.rating.target":           "评价对象只能是“report”(举报事项)。",
 
+		"err.rating.decision": "审核结论只能是“uphold”(申诉成立)或“reject”(申诉不成立)。",
+
 		"ui.nav.ratings":               "好差评",
 		"ui.rating.level.5":            "非常满意",
 		"ui.rating.level.4":            "满意",

@@ -68,6 +68,7 @@ func (s *Server) registerPages() {
 	s.registerLedgerPages()
 	s.registerDashboardPages()
 	s.registerReportPages()
+	s.registerRatingPages()
 	s.registerNotifyPages()
 
 	s.handle("GET /account", s.full(s.accountPage))

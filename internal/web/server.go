@@ -22,6 +22,7 @@ import (
 	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/metrics"
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/rating"
 	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/vault"
@@ -45,6 +46,7 @@ type Server struct {
 	Metrics *metrics.Metrics
 	Ledger  *ledger.Ledger
 	Reports *report.Reports
+	Ratings *rating.Ratings
 
 	mux    *http.ServeMux
 	routes []string // every registered pattern, for the route tests
@@ -76,6 +78,7 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 			s.Reports.Seal = report.VaultSealer{V: v}
 		}
 	}
+	s.Ratings = rating.New(db, s.Ledger)
 	s.handle("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", s.Metrics.Handler())
 	s.routes = append(s.routes, "GET /metrics")
@@ -83,7 +86,7 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	s.routes = append(s.routes, "GET /static/")
 	s.registerPages()
-	for _, r := range api.Register(s.mux, api.Deps{DB: db, Policy: pol, Log: log, Ledger: s.Ledger, Reports: s.Reports}) {
+	for _, r := range api.Register(s.mux, api.Deps{DB: db, Policy: pol, Log: log, Ledger: s.Ledger, Reports: s.Reports, Ratings: s.Ratings}) {
 		s.routes = append(s.routes, r)
 	}
 	return s
