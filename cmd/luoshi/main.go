@@ -30,6 +30,7 @@ import (
 	"github.com/luoshi/luoshi/internal/jobs"
 	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/rating"
 	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/vault"
@@ -191,6 +192,9 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 		reports := report.New(db, cfg.AttachmentsDir(), report.VaultSealer{V: v}, report.Scrubbed)
 		if _, err := demo.LoadReports(ctx, db, reports, l); err != nil {
 			return fmt.Errorf("load demo reports: %w", err)
+		}
+		if _, err := demo.LoadRatings(ctx, db, reports, l, rating.New(db, l)); err != nil {
+			return fmt.Errorf("load demo ratings: %w", err)
 		}
 	case demoMode:
 		fmt.Fprintln(stdout, "The database already holds data: the demo was not loaded again (demo logins below still work if it was loaded before).")
