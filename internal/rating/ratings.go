@@ -25,6 +25,8 @@ type Ratings struct {
 	Ledger *ledger.Ledger
 	// Clock returns the current time; tests set it.
 	Clock func() time.Time
+	// Limit counts public project ratings per client address (nil: no limit).
+	Limit Limiter
 }
 
 // New returns the ratings and registers, on the ledger, the rule that a bad

@@ -38,3 +38,10 @@ func RefByReceipt(ctx context.Context, q store.Queryer, receipt string) (Ref, er
 	ref.Concluded = Status(status) == Concluded || Status(status) == Answered
 	return ref, err
 }
+
+// LimitPublic counts one public action of a client address today inside tx
+// and refuses it past max, in the channel's salted, daily-forgotten buckets:
+// other capabilities' public forms share them.
+func (r *Reports) LimitPublic(ctx context.Context, tx *sql.Tx, action, addr string, max int) error {
+	return r.limit(ctx, tx, action, addr, max)
+}

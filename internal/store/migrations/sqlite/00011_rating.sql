@@ -43,5 +43,46 @@ CREATE INDEX ratings_unit_created ON ratings(unit_id, created_at);
 CREATE INDEX ratings_target ON ratings(target_type, target_id);
 CREATE INDEX ratings_problem ON ratings(problem_id);
 
+-- 我为群众办实事: projects with weighted milestones (progress counts only
+-- milestones done with evidence), public or not, evaluated by a supervisor.
+CREATE TABLE projects (
+    id            INTEGER PRIMARY KEY,
+    number        TEXT    NOT NULL UNIQUE, -- SS-2026-000123
+    title         TEXT    NOT NULL,
+    area          TEXT    NOT NULL,        -- 保民安 … 暖民心
+    unit_id       INTEGER NOT NULL REFERENCES units(id),
+    leader_id     BIGINT  NOT NULL,
+    handler_id    BIGINT  NOT NULL,
+    beneficiaries TEXT    NOT NULL DEFAULT '',
+    plan          TEXT    NOT NULL DEFAULT '',
+    measures      TEXT    NOT NULL DEFAULT '',
+    start_on      TEXT    NOT NULL,
+    end_on        TEXT    NOT NULL,
+    public        INTEGER NOT NULL DEFAULT 0,
+    status        TEXT    NOT NULL,        -- proposed | adopted | in_progress | done | evaluated
+    evaluation    TEXT    NOT NULL DEFAULT '', -- the supervisor's checklist, JSON
+    evaluated_by  BIGINT,
+    evaluated_at  BIGINT,
+    created_by    BIGINT  NOT NULL,
+    created_at    BIGINT  NOT NULL,
+    updated_at    BIGINT  NOT NULL
+);
+CREATE INDEX projects_unit ON projects(unit_id, status);
+
+CREATE TABLE project_milestones (
+    id          INTEGER PRIMARY KEY,
+    project_id  INTEGER NOT NULL REFERENCES projects(id),
+    due_on      TEXT    NOT NULL,
+    what        TEXT    NOT NULL,
+    weight      INTEGER NOT NULL,
+    done_at     BIGINT,
+    done_by     BIGINT,
+    evidence_id BIGINT,                 -- attachments(id)
+    note        TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX project_milestones_project ON project_milestones(project_id);
+
 -- +goose Down
+DROP TABLE project_milestones;
+DROP TABLE projects;
 DROP TABLE ratings;
