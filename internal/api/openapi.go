@@ -347,6 +347,7 @@ func openapiDoc() obj {
 	problemsDoc(paths, schemas)
 	reportsDoc(paths, schemas)
 	ratingsDoc(paths, schemas)
+	projectsDoc(paths, schemas)
 
 	return obj{
 		"openapi": "3.1.0",

@@ -33,6 +33,8 @@ type (
 		Target     string            `json:"target"`
 		Receipt    string            `json:"receipt"`
 		Key        string            `json:"key"`
+		Project    int64             `json:"project"`
+		Token      string            `json:"token"`
 		Level      int               `json:"level"`
 		Comment    string            `json:"comment"`
 		Dimensions rating.Dimensions `json:"dimensions"`
@@ -64,13 +66,25 @@ func (s *server) publicRate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if in.Target != rating.TargetReport {
+	if in.Target != rating.TargetReport && in.Target != rating.TargetProject {
 		return apperr.Invalidf("target", "err.rating.target")
 	}
 	// checked before the look-up, so a bad level costs no key hashing
 	ri := rating.Input{Level: in.Level, Comment: in.Comment, Dimensions: in.Dimensions}
 	if err := ri.Validate(); err != nil {
 		return err
+	}
+	if in.Target == rating.TargetProject {
+		pr, err := s.Projects.PublicGet(r.Context(), in.Project)
+		if err != nil {
+			return err
+		}
+		g, err := s.Ratings.RateProject(r.Context(), pr.RatingRef(), in.Token, clientAddr(r), ri)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, publicRatingBody{Number: g.Number, Level: g.Level})
+		return nil
 	}
 	v, err := s.Reports.Lookup(r.Context(), in.Receipt, in.Key)
 	if err != nil {
@@ -212,8 +226,9 @@ func ratingsDoc(paths, schemas obj) {
 		query("from", "first day (rated on or after)", obj{"type": "string", "format": "date"}),
 		query("to", "last day (rated on or before)", obj{"type": "string", "format": "date"}),
 	}
-	pub := op("rateReport", "public", "Rate a concluded report with its receipt and key (no account). One rating per receipt; "+
-		"a second one within 7 days of the first replaces it, later it is refused (409). A 差评 opens a ledger item at once.",
+	pub := op("rate", "public", "Rate a concluded report with its receipt and key, or a public project with a rating token (no account). "+
+		"One rating per receipt: a second one within 7 days of the first replaces it, later it is refused (409); one per token; "+
+		"a few per address and project a day (429). A 差评 opens a ledger item at once.",
 		nil, jsonBody("PublicRating"), obj{"201": created("the rating", "PublicRatingResult", false)}, "400", "404", "409", "415", "429")
 	pub["security"] = []any{}
 	delete(pub["responses"].(obj), "401")
@@ -243,9 +258,11 @@ func ratingsDoc(paths, schemas obj) {
 		"post": op("decideRatingAppeal", "ratings", "Decide an appeal (inspectors; not the one who appealed). Upheld, the rating leaves the figures but is kept.",
 			nil, jsonBody("RatingAppealDecision"), obj{"200": ok("the rating", "Rating")}, writes...)}
 
-	schemas["PublicRating"] = object([]string{"target", "receipt", "key", "level"}, obj{
-		"target": strEnum("what is rated", rating.TargetReport), "receipt": str("the report's receipt"),
-		"key": str("the report's secret key"), "level": level, "comment": comment, "dimensions": dims})
+	schemas["PublicRating"] = object([]string{"target", "level"}, obj{
+		"target": strEnum("what is rated", rating.TargetReport, rating.TargetProject), "receipt": str("report: its receipt"),
+		"key": str("report: its secret key"), "project": integer("project: its id"),
+		"token": str("project: the rating_token from GET /api/v1/public/projects (one rating each)"),
+		"level": level, "comment": comment, "dimensions": dims})
 	schemas["PublicRatingResult"] = object([]string{"number", "level"}, obj{"number": str("PJ-YYYY-NNNNNN"), "level": level,
 		"changes": integer("times changed"), "changeable_until": integer("unix ms; a change after it is refused")})
 	schemas["RatingRecord"] = object([]string{"receipt", "channel", "level"}, obj{

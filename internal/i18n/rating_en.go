@@ -25,7 +25,7 @@ func init() {
 		"err.rating.appeal_own":       "You cannot decide an appeal you made yourself.",
 		"err.rating.visit_required":   "This item comes from the bad rating %s: record the follow-up visit and the reply to the rater on the rating's page before closing it.",
 		"err.rating.unit":             "No unit “%s” within your reach.",
-		"err.rating.target":           "The target must be “report”.",
+		"err.rating.target":           "The target must be “report” or “project”.",
 
 		"err.rating.decision": "The decision must be “uphold” or “reject”.",
 

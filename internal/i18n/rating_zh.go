@@ -25,7 +25,7 @@ func init() {
 		"err.rating.appeal_own":       "不能审核自己提出的申诉。",
 		"err.rating.visit_required":   "该事项由差评%s产生,须先在评价页面登记回访情况和对评价人的答复,才能销号。",
 		"err.rating.unit":             "没有找到单位“%s”,或不在您的管理范围内。",
-		"err.rating.target":           "评价对象只能是“report”(举报事项)。",
+		"err.rating.target":           "评价对象只能是“report”(举报事项)或“project”(实事项目)。",
 
 		"err.rating.decision": "审核结论只能是“uphold”(申诉成立)或“reject”(申诉不成立)。",
 
