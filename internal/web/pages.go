@@ -69,6 +69,7 @@ func (s *Server) registerPages() {
 	s.registerDashboardPages()
 	s.registerReportPages()
 	s.registerRatingPages()
+	s.registerProjectPages()
 	s.registerNotifyPages()
 
 	s.handle("GET /account", s.full(s.accountPage))
