@@ -89,6 +89,8 @@ func init() {
 		"ui.project.evaluate":              "Save evaluation",
 		"ui.project.ratings":               "Public ratings",
 		"ui.project.rating_figures":        "%d, average %s",
+		"ui.project.qr":                    "QR code (PNG)",
+		"ui.project.qr_alt":                "Scan to open the project's rating page",
 		"ui.project.rate_title":            "Rate this project",
 		"msg.project.saved":                "Saved.",
 		"ui.action.project.create":         "Project created",

@@ -89,6 +89,8 @@ func init() {
 		"ui.project.evaluate":              "提交评估",
 		"ui.project.ratings":               "群众评价",
 		"ui.project.rating_figures":        "%d条,平均%s分",
+		"ui.project.qr":                    "二维码(PNG)",
+		"ui.project.qr_alt":                "扫码打开本项目的评价页面",
 		"ui.project.rate_title":            "评价这个项目",
 		"msg.project.saved":                "已保存。",
 		"ui.action.project.create":         "新建实事项目",

@@ -1,11 +1,16 @@
 package web
 
 import (
+	"bytes"
+	"image/png"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/boombuler/barcode"
+	"github.com/boombuler/barcode/qr"
 
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/org"
@@ -21,6 +26,7 @@ func (s *Server) registerProjectPages() {
 	s.handle("GET /projects", s.publicProjects)
 	s.handle("GET /projects/{id}", s.publicProject)
 	s.handle("POST /projects/{id}/rate", s.rateProject)
+	s.handle("GET /projects/{id}/qr.png", s.projectQR)
 
 	s.handle("GET /staff/projects", s.full(s.projectsPage))
 	s.handle("GET /staff/projects/new", s.full(s.projectNewPage))
@@ -326,4 +332,33 @@ func (s *Server) projectFile(w http.ResponseWriter, r *http.Request, p *org.Prin
 	h.Set("Content-Security-Policy", "sandbox")
 	h.Set("Cache-Control", "private, no-store")
 	http.ServeContent(w, r, "", time.UnixMilli(f.CreatedAt), file)
+}
+
+// projectQR is a PNG QR code of a public project's page, to print on posters
+// and service windows: scanning it opens the page with the rating form.
+func (s *Server) projectQR(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.errorPage(w, r, http.StatusNotFound)
+		return
+	}
+	if _, err := s.Projects.PublicGet(r.Context(), id); err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	code, err := qr.Encode(s.publicURL(r)+"/projects/"+strconv.FormatInt(id, 10), qr.M, qr.Auto)
+	if err == nil {
+		code, err = barcode.Scale(code, 320, 320)
+	}
+	var buf bytes.Buffer
+	if err == nil {
+		err = png.Encode(&buf, code)
+	}
+	if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Write(buf.Bytes())
 }

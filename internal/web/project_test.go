@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"image/png"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -81,6 +82,14 @@ func TestProjectFlow(t *testing.T) {
 		expect(t, pub.post("/projects/"+id+"/rate", url.Values{"token": {"x.y"}, "level": {"5"}}), http.StatusBadRequest, "评价页面已失效")
 		expect(t, pub.post("/projects/"+id+"/rate", url.Values{"token": {tok}, "level": {"5"}, "comment": {"晚上也能办事"}}), 200, "感谢您的评价。", "1条,平均5.00分")
 		expect(t, pub.post("/projects/"+id+"/rate", url.Values{"token": {tok}, "level": {"5"}}), http.StatusConflict, "这次评价已经提交过了。")
+
+		// the QR code of a public project is a PNG; a hidden project has none
+		qr := pub.get("/projects/" + id + "/qr.png")
+		img, err := png.Decode(strings.NewReader(qr.Body))
+		if qr.Status != 200 || err != nil || img.Bounds().Dx() != 320 {
+			t.Fatalf("qr: %d %v", qr.Status, err)
+		}
+		expect(t, pub.get("/projects/"+strings.TrimPrefix(hidden, "/staff/projects/")+"/qr.png"), http.StatusNotFound)
 
 		// finish and evaluate
 		clerk.postFiles(path+"/done", url.Values{"milestone": {ms[1][1]}}, map[string][]byte{"照片.pdf": []byte("%PDF-1.4 photo")})
