@@ -8,6 +8,7 @@ import (
 	"github.com/luoshi/luoshi/internal/audit"
 	"github.com/luoshi/luoshi/internal/demo"
 	"github.com/luoshi/luoshi/internal/ledger"
+	"github.com/luoshi/luoshi/internal/project"
 	"github.com/luoshi/luoshi/internal/rating"
 	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/store"
@@ -113,6 +114,17 @@ func TestDemoRatings(t *testing.T) {
 			if count(where) == 0 {
 				t.Errorf("no rating %s", what)
 			}
+		}
+		p := project.New(db, attach.New(dir))
+		if np, err := demo.LoadProjects(ctx, db, p, g); err != nil || np < 12 {
+			t.Fatalf("projects %d: %v", np, err)
+		}
+		var statuses int
+		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(DISTINCT status) FROM projects`).Scan(&statuses); err != nil || statuses != len(project.Statuses) {
+			t.Errorf("projects in %d statuses: %v", statuses, err)
+		}
+		if count("target_type = 'project'") == 0 {
+			t.Error("no project ratings")
 		}
 		if c := count("level <= 2 AND problem_id IS NULL"); c != 0 {
 			t.Errorf("%d bad ratings without an item", c)
