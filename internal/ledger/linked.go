@@ -32,11 +32,25 @@ func (l *Ledger) closeAllowed(ctx context.Context, tx *sql.Tx, pr *Problem) erro
 	return nil
 }
 
+// NumbersOf returns the number (WT-…) of each item named, for capabilities
+// that show which item answers their record. Items that do not exist are absent.
+func NumbersOf(ctx context.Context, q store.Queryer, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	err := eachOf(ctx, q, "number", ids, func(id int64, v string) { out[id] = v })
+	return out, err
+}
+
 // StatusesOf returns the status of each item named, for capabilities that
 // measure how their linked items fare (a bad rating is rectified when its item
 // is closed). Items that do not exist are absent from the map.
 func StatusesOf(ctx context.Context, q store.Queryer, ids []int64) (map[int64]Status, error) {
 	out := make(map[int64]Status, len(ids))
+	err := eachOf(ctx, q, "status", ids, func(id int64, v string) { out[id] = Status(v) })
+	return out, err
+}
+
+// eachOf reads one text column of the items named, in batches.
+func eachOf(ctx context.Context, q store.Queryer, col string, ids []int64, fn func(int64, string)) error {
 	for len(ids) > 0 {
 		batch := ids[:min(len(ids), 500)]
 		ids = ids[len(batch):]
@@ -46,23 +60,23 @@ func StatusesOf(ctx context.Context, q store.Queryer, ids []int64) (map[int64]St
 			ph[i] = "$" + strconv.Itoa(i+1)
 			args[i] = id
 		}
-		rows, err := q.QueryContext(ctx, `SELECT id, status FROM problems WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...)
+		rows, err := q.QueryContext(ctx, `SELECT id, `+col+` FROM problems WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for rows.Next() {
 			var id int64
 			var s string
 			if err := rows.Scan(&id, &s); err != nil {
 				rows.Close()
-				return nil, err
+				return err
 			}
-			out[id] = Status(s)
+			fn(id, s)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }

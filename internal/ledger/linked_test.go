@@ -63,5 +63,9 @@ func TestCloseCheckOfLinkedItems(t *testing.T) {
 		if err != nil || st[linked.ID] != ledger.InProgress || st[plain.ID] != ledger.Pending || len(st) != 2 {
 			t.Fatalf("statuses %v %v", st, err)
 		}
+		nums, err := ledger.NumbersOf(ctx, db.Read, []int64{linked.ID, 999})
+		if err != nil || nums[linked.ID] != linked.Number || len(nums) != 1 {
+			t.Fatalf("numbers %v %v", nums, err)
+		}
 	})
 }

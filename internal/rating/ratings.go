@@ -101,18 +101,24 @@ func load(ctx context.Context, q store.Queryer, where string, arg any) (Rating, 
 	return g, err
 }
 
-// fillProblems names the ledger items of the ratings.
+// fillProblems names the ledger items of the ratings: whoever sees a rating
+// is shown which item answers it (opening the item is the ledger's decision).
 func fillProblems(ctx context.Context, q store.Queryer, list []Rating) error {
+	var ids []int64
+	for _, g := range list {
+		if g.ProblemID != 0 {
+			ids = append(ids, g.ProblemID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	numbers, err := ledger.NumbersOf(ctx, q, ids)
+	if err != nil {
+		return err
+	}
 	for i := range list {
-		if list[i].ProblemID == 0 {
-			continue
-		}
-		// the number is a public identifier of the item, read without a scope:
-		// whoever sees the rating is shown which item answers it
-		if err := q.QueryRowContext(ctx, `SELECT number FROM problems WHERE id = $1`, list[i].ProblemID).
-			Scan(&list[i].ProblemNumber); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
+		list[i].ProblemNumber = numbers[list[i].ProblemID]
 	}
 	return nil
 }
