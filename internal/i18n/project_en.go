@@ -8,6 +8,8 @@ func init() {
 		"err.project.unit_code.required": "Choose the responsible unit.",
 		"err.project.leader.required":    "Enter the leading official (username).",
 		"err.project.handler.required":   "Enter the person in charge (username).",
+		"err.project.content.required":   "Enter what is pledged.",
+		"err.project.pledge_kept":        "How this pledge was kept is already recorded.",
 		"err.project.what.required":      "Say what the milestone is.",
 		"err.project.too_long":           "At most %d characters.",
 		"err.project.area":               "Choose the project's area.",

@@ -8,6 +8,8 @@ func init() {
 		"err.project.unit_code.required": "请选择责任单位。",
 		"err.project.leader.required":    "请填写牵头领导(用户名)。",
 		"err.project.handler.required":   "请填写具体经办人(用户名)。",
+		"err.project.content.required":   "请填写承诺内容。",
+		"err.project.pledge_kept":        "该承诺已记录践诺情况。",
 		"err.project.what.required":      "请填写节点内容。",
 		"err.project.too_long":           "最多%d字。",
 		"err.project.area":               "请选择项目领域。",

@@ -225,3 +225,60 @@ func TestProgressAndNext(t *testing.T) {
 		t.Error("no comment")
 	}
 }
+
+func TestPledges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		for _, u := range []org.UnitInput{
+			{Code: "c", Name: "一市委政法委", Kind: "city"},
+			{Code: "k1", Name: "一县委政法委", Kind: "county", ParentCode: "c"},
+			{Code: "k2", Name: "二县委政法委", Kind: "county", ParentCode: "c"},
+		} {
+			_, err := org.CreateUnit(ctx, db, setup, u)
+			must(t, err)
+		}
+		for _, u := range []org.UserInput{
+			{Username: "clerk", Name: "钱办事员", UnitCode: "k1", Roles: []org.RoleGrant{{Role: "handler"}}},
+			{Username: "other", Name: "李其他", UnitCode: "k2", Roles: []org.RoleGrant{{Role: "handler"}}},
+		} {
+			u.Password = "pw-123456789"
+			_, err := org.CreateUser(ctx, db, setup, u)
+			must(t, err)
+		}
+		now := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+		s := project.New(db, attach.New(t.TempDir()))
+		s.Clock = func() time.Time { return now }
+		clerk, other := principal(t, db, "clerk"), principal(t, db, "other")
+		_, err := s.Pledge(ctx, clerk, project.PledgeInput{UnitCode: "k1", Content: " ", Due: "2026-12-10"})
+		wantKey(t, err, "err.project.content.required")
+		_, err = s.Pledge(ctx, other, project.PledgeInput{UnitCode: "k1", Content: "一周内答复", Due: "2026-12-10"})
+		wantKey(t, err, "err.project.unit_code.unknown")
+		g, err := s.Pledge(ctx, clerk, project.PledgeInput{UnitCode: "k1", Content: "来信一周内答复", Due: "2026-12-10", Public: true})
+		must(t, err)
+		_, err = s.Pledge(ctx, clerk, project.PledgeInput{UnitCode: "k1", Content: "内部承诺", Due: "2026-12-10"})
+		must(t, err)
+		_, err = s.KeepPledge(ctx, clerk, g.ID, "已兑现", nil)
+		wantKey(t, err, "err.project.evidence.required")
+		if _, err := s.KeepPledge(ctx, other, g.ID, "x", pdf()); !errors.Is(err, apperr.ErrNotFound) {
+			t.Fatalf("out of scope: %v", err)
+		}
+		now = now.AddDate(0, 0, 10)
+		if list, _ := s.Pledges(ctx, clerk); len(list) != 2 || !list[0].Late {
+			t.Fatalf("late %+v", list)
+		}
+		g, err = s.KeepPledge(ctx, clerk, g.ID, "全部按期答复", pdf())
+		must(t, err)
+		if g.KeptAt == 0 || g.EvidenceID == 0 || g.KeptBy != "钱办事员" || g.Late {
+			t.Fatalf("kept %+v", g)
+		}
+		_, err = s.KeepPledge(ctx, clerk, g.ID, "again", pdf())
+		wantKey(t, err, "err.project.pledge_kept")
+		pub, err := s.PublicPledges(ctx, "k1")
+		must(t, err)
+		if len(pub) != 1 || pub[0].Content != "来信一周内答复" {
+			t.Fatalf("public %+v", pub)
+		}
+		if list, _ := s.Pledges(ctx, other); len(list) != 0 {
+			t.Fatalf("other sees %d", len(list))
+		}
+	})
+}

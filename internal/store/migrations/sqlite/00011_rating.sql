@@ -82,7 +82,24 @@ CREATE TABLE project_milestones (
 );
 CREATE INDEX project_milestones_project ON project_milestones(project_id);
 
+-- 承诺践诺: a unit's public pledges and how each was kept, with evidence.
+CREATE TABLE pledges (
+    id           INTEGER PRIMARY KEY,
+    unit_id      INTEGER NOT NULL REFERENCES units(id),
+    content      TEXT    NOT NULL,
+    due_on       TEXT    NOT NULL,
+    public       INTEGER NOT NULL DEFAULT 1,
+    kept_at      BIGINT,
+    kept_by      BIGINT,
+    kept_note    TEXT    NOT NULL DEFAULT '',
+    evidence_id  BIGINT,
+    created_by   BIGINT  NOT NULL,
+    created_at   BIGINT  NOT NULL
+);
+CREATE INDEX pledges_unit ON pledges(unit_id, due_on);
+
 -- +goose Down
+DROP TABLE pledges;
 DROP TABLE project_milestones;
 DROP TABLE projects;
 DROP TABLE ratings;
