@@ -26,6 +26,7 @@ func (s *server) registerProjects(authed func(string, handlerFunc), public func(
 	authed("POST "+Prefix+"/projects/{id}/milestones/{mid}/done", s.milestoneDone)
 	authed("POST "+Prefix+"/projects/{id}/advance", s.advanceProject)
 	authed("POST "+Prefix+"/projects/{id}/evaluation", s.evaluateProject)
+	s.registerPledges(authed, public)
 }
 
 type (
@@ -192,6 +193,7 @@ func (s *server) evaluateProject(w http.ResponseWriter, r *http.Request, p *org.
 
 // projectsDoc adds 我为群众办实事 to the OpenAPI document.
 func projectsDoc(paths, schemas obj) {
+	pledgesDoc(paths, schemas)
 	id := obj{"name": "id", "in": "path", "required": true, "description": "project id",
 		"schema": obj{"type": "integer", "format": "int64", "minimum": 1}}
 	mid := obj{"name": "mid", "in": "path", "required": true, "description": "milestone id",
@@ -266,4 +268,99 @@ func projectsDoc(paths, schemas obj) {
 		"weight": obj{"type": "integer", "minimum": 1, "maximum": 100}})
 	schemas["ProjectEvaluation"] = object([]string{"checks"}, obj{"checks": obj{"type": "array", "items": check,
 		"description": "quality, then effect"}})
+}
+
+// ---------------------------------------------------------------- pledges
+
+func (s *server) registerPledges(authed func(string, handlerFunc), public func(string, http.HandlerFunc)) {
+	public("GET "+Prefix+"/public/pledges", func(w http.ResponseWriter, r *http.Request) {
+		list, err := s.Projects.PublicPledges(r.Context(), r.URL.Query().Get("unit"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for i := range list {
+			list[i].KeptBy = "" // staff names stay off the public answer
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(list)})
+	})
+	authed("GET "+Prefix+"/pledges", func(w http.ResponseWriter, r *http.Request, p *org.Principal) error {
+		list, err := s.Projects.Pledges(r.Context(), p)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(list)})
+		return nil
+	})
+	authed("POST "+Prefix+"/pledges", func(w http.ResponseWriter, r *http.Request, p *org.Principal) error {
+		in, err := readJSON[project.PledgeInput](w, r)
+		if err != nil {
+			return err
+		}
+		g, err := s.Projects.Pledge(r.Context(), p, in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, g)
+		return nil
+	})
+	authed("POST "+Prefix+"/pledges/{id}/kept", func(w http.ResponseWriter, r *http.Request, p *org.Principal) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		in, files, err := readForm[milestoneDoneRequest](w, r, s.uploadLimit(), "evidence")
+		if err != nil {
+			return err
+		}
+		defer files.close()
+		ups, err := files.uploads("evidence")
+		if err != nil {
+			return err
+		}
+		var up *project.Upload
+		if len(ups) > 0 {
+			up = &project.Upload{Name: ups[0].Name, R: ups[0].R}
+		}
+		g, err := s.Projects.KeepPledge(r.Context(), p, id, in.Note, up)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, g)
+		return nil
+	})
+}
+
+func nonNil[T any](list []T) []T {
+	if list == nil {
+		return []T{}
+	}
+	return list
+}
+
+// pledgesDoc adds 承诺践诺 to the OpenAPI document.
+func pledgesDoc(paths, schemas obj) {
+	pledge := obj{"type": "object", "properties": obj{"id": integer("id"), "unit_code": str("unit"), "unit_name": str("unit name"),
+		"content": str("what is pledged"), "due": str("day"), "public": boolean("on the public pages"),
+		"kept_at": integer("unix ms"), "kept_by": str("name (staff views)"), "kept_note": str("how it was kept"),
+		"evidence_id": integer("attachment"), "late": boolean("past its day and not kept"), "created_at": integer("unix ms")}}
+	schemas["Pledge"] = pledge
+	schemas["PledgeItems"] = object([]string{"items"}, obj{"items": obj{"type": "array", "items": schemaRef("Pledge")}})
+	schemas["PledgeCreate"] = object([]string{"unit_code", "content", "due"}, obj{"unit_code": str("unit"),
+		"content": obj{"type": "string", "maxLength": 500}, "due": str("day"), "public": boolean("show on the public pages")})
+	pub := op("publicPledges", "public", "Public pledges (承诺践诺) of a unit's subtree (no account)",
+		[]any{query("unit", "a unit code: its subtree", obj{"type": "string"})}, nil, obj{"200": ok("the pledges", "PledgeItems")}, "400")
+	pub["security"] = []any{}
+	delete(pub["responses"].(obj), "401")
+	paths["/api/v1/public/pledges"] = obj{"get": pub}
+	paths["/api/v1/pledges"] = obj{
+		"get":  op("listPledges", "projects", "Pledges of the units whose ledger the principal reads (at most 500, by day)", nil, nil, obj{"200": ok("the pledges", "PledgeItems")}),
+		"post": op("createPledge", "projects", "Make a pledge (problem.write on the unit)", nil, jsonBody("PledgeCreate"), obj{"201": ok("the pledge", "Pledge")}, "400", "415"),
+	}
+	id := obj{"name": "id", "in": "path", "required": true, "description": "pledge id", "schema": obj{"type": "integer", "format": "int64", "minimum": 1}}
+	paths["/api/v1/pledges/{id}/kept"] = obj{"parameters": []any{id},
+		"post": op("keepPledge", "projects", "Record how the pledge was kept: multipart/form-data with one file in `evidence` (required) and an optional `note`",
+			nil, obj{"required": true, "content": obj{"multipart/form-data": obj{"schema": object([]string{"evidence"}, obj{
+				"note": str("how it was kept"), "evidence": obj{"type": "string", "contentMediaType": "application/octet-stream"}})}}},
+			obj{"200": ok("the pledge", "Pledge")}, "400", "403", "404", "409", "413", "415")}
 }

@@ -34,6 +34,8 @@ func (s *Server) registerProjectPages() {
 	s.handle("GET /staff/projects/{id}", s.full(s.projectPage))
 	s.handle("GET /staff/projects/{id}/files/{aid}", s.full(s.projectFile))
 	s.handle("POST /staff/projects/{id}/{action}", s.full(s.projectAct))
+	s.handle("POST /staff/pledges", s.full(s.pledgeCreate))
+	s.handle("POST /staff/pledges/{id}/kept", s.full(s.pledgeKeep))
 }
 
 // CanProjects: the menu offers projects to whoever may read a ledger somewhere.
@@ -55,9 +57,10 @@ func (p *page) ProjectStatusList() []project.Status { return project.Statuses }
 // ---------------------------------------------------------------- public
 
 type publicProjectsData struct {
-	Items []project.Project
-	Unit  string
-	Pager pager
+	Pledges []project.Pledge
+	Items   []project.Project
+	Unit    string
+	Pager   pager
 }
 
 func (s *Server) publicProjects(w http.ResponseWriter, r *http.Request) {
@@ -75,7 +78,14 @@ func (s *Server) publicProjects(w http.ResponseWriter, r *http.Request) {
 		status = s.formError(r, pg, "", err)
 		pg.Form = ""
 	}
-	pg.D = publicProjectsData{Items: items, Unit: unit, Pager: newPager(r, off, len(items), total)}
+	d := publicProjectsData{Items: items, Unit: unit, Pager: newPager(r, off, len(items), total)}
+	if err == nil {
+		if d.Pledges, err = s.Projects.PublicPledges(r.Context(), unit); err != nil {
+			s.failPage(w, r, err)
+			return
+		}
+	}
+	pg.D = d
 	s.render(w, r, status, "projects_public", pg)
 }
 
@@ -146,24 +156,31 @@ func (s *Server) rateProject(w http.ResponseWriter, r *http.Request) {
 // ---------------------------------------------------------------- staff
 
 type projectsData struct {
-	Items  []project.Project
-	Unit   string
-	Status string
-	Pager  pager
-	CanNew bool
+	Pledges []project.Pledge
+	Items   []project.Project
+	Unit    string
+	Status  string
+	Pager   pager
+	CanNew  bool
 }
 
 func (s *Server) projectsPage(w http.ResponseWriter, r *http.Request, p *org.Principal) {
+	pg := s.newPage(r, "ui.project.title", "staff_projects")
+	if r.URL.Query().Get("done") == "pledge" {
+		pg.Flash = pg.T("msg.project.saved")
+	}
+	s.renderProjects(w, r, p, pg, http.StatusOK)
+}
+
+func (s *Server) renderProjects(w http.ResponseWriter, r *http.Request, p *org.Principal, pg *page, status int) {
 	if !org.CanAnywhere(p, project.Read) {
 		s.errorPage(w, r, http.StatusForbidden)
 		return
 	}
-	pg := s.newPage(r, "ui.project.title", "staff_projects")
 	q := r.URL.Query()
 	d := projectsData{Unit: q.Get("unit"), Status: q.Get("status"), CanNew: org.CanAnywhere(p, project.Write)}
 	off := pageOffset(r)
 	items, total, err := s.Projects.List(r.Context(), p, project.Filter{Unit: d.Unit, Status: d.Status, Page: off/pageSize + 1, PerPage: pageSize})
-	status := http.StatusOK
 	if err != nil {
 		if apperr.As(err) == nil {
 			s.failPage(w, r, err)
@@ -173,8 +190,60 @@ func (s *Server) projectsPage(w http.ResponseWriter, r *http.Request, p *org.Pri
 		pg.Form = ""
 	}
 	d.Items, d.Pager = items, newPager(r, off, len(items), total)
+	if d.Pledges, err = s.Projects.Pledges(r.Context(), p); err != nil {
+		s.failPage(w, r, err)
+		return
+	}
 	pg.D = d
 	s.render(w, r, status, "projects", pg)
+}
+
+// pledgeCreate makes a pledge from the projects page.
+func (s *Server) pledgeCreate(w http.ResponseWriter, r *http.Request, p *org.Principal) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	r.ParseForm()
+	f := r.PostForm
+	_, err := s.Projects.Pledge(r.Context(), p, project.PledgeInput{UnitCode: f.Get("unit_code"), Content: f.Get("content"),
+		Due: f.Get("due"), Public: f.Get("public") == "1"})
+	s.afterPledge(w, r, p, "pledge", err)
+}
+
+// pledgeKeep records, with its evidence, how a pledge was kept.
+func (s *Server) pledgeKeep(w http.ResponseWriter, r *http.Request, p *org.Principal) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.errorPage(w, r, http.StatusNotFound)
+		return
+	}
+	up, err := s.readUploads(w, r)
+	if err == nil {
+		defer up.close()
+		files, ferr := up.files("evidence")
+		err = ferr
+		if err == nil {
+			var file *project.Upload
+			if len(files) > 0 {
+				file = &project.Upload{Name: files[0].Name, R: files[0].R}
+			}
+			_, err = s.Projects.KeepPledge(r.Context(), p, id, r.PostFormValue("note"), file)
+		}
+	}
+	s.afterPledge(w, r, p, "kept", err)
+}
+
+func (s *Server) afterPledge(w http.ResponseWriter, r *http.Request, p *org.Principal, form string, err error) {
+	if err == nil {
+		redirect(w, r, "/staff/projects?done=pledge")
+		return
+	}
+	if s.hardError(w, r, err) {
+		return
+	}
+	pg := s.newPage(r, "ui.project.title", "staff_projects")
+	pg.Vals = r.PostForm
+	st := s.formError(r, pg, form, err)
+	r.URL.RawQuery = ""
+	s.renderProjects(w, r, p, pg, st)
 }
 
 func (s *Server) projectNewPage(w http.ResponseWriter, r *http.Request, p *org.Principal) {

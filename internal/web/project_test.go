@@ -65,7 +65,7 @@ func TestProjectFlow(t *testing.T) {
 			t.Fatalf("milestones %v\n%s", ms, r.Body)
 		}
 		// done without evidence is refused; with evidence it counts
-		expect(t, clerk.postFiles(path+"/done", url.Values{"milestone": {ms[0][1]}}, nil), http.StatusBadRequest, "标记节点完成必须上传佐证材料。")
+		expect(t, clerk.postFiles(path+"/done", url.Values{"milestone": {ms[0][1]}}, nil), http.StatusBadRequest, "请上传佐证材料,没有佐证不能标记完成。")
 		if r := clerk.postFiles(path+"/done", url.Values{"milestone": {ms[0][1]}, "note": {"已印发"}}, map[string][]byte{"方案.pdf": []byte("%PDF-1.4 plan")}); r.Status != http.StatusSeeOther {
 			t.Fatalf("done: %d\n%s", r.Status, r.Body)
 		}
@@ -102,6 +102,24 @@ func TestProjectFlow(t *testing.T) {
 		}
 		expect(t, insp.get(path), 200, "已评估", "好评多")
 		expect(t, loggedIn(t, srv, "officer1").get(path), http.StatusNotFound)
+
+		// pledges: made, refused when kept without evidence, kept with it, shown to the public
+		expect(t, clerk.post("/staff/pledges", url.Values{"unit_code": {"court1"}, "content": {""}, "due": {"2026-12-31"}}),
+			http.StatusBadRequest, "请填写承诺内容。")
+		if r := clerk.post("/staff/pledges", url.Values{"unit_code": {"court1"}, "content": {"来信七日内答复"}, "due": {"2026-12-31"}, "public": {"1"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("pledge: %d\n%s", r.Status, r.Body)
+		}
+		r = clerk.get("/staff/projects")
+		pm := regexp.MustCompile(`action="/staff/pledges/(\d+)/kept"`).FindStringSubmatch(r.Body)
+		if pm == nil {
+			t.Fatalf("no pledge form\n%s", r.Body)
+		}
+		expect(t, clerk.postFiles("/staff/pledges/"+pm[1]+"/kept", url.Values{"note": {"均已答复"}}, nil), http.StatusBadRequest, "请上传佐证材料,没有佐证不能标记完成。")
+		if r := clerk.postFiles("/staff/pledges/"+pm[1]+"/kept", url.Values{"note": {"均已答复"}}, map[string][]byte{"台账.pdf": []byte("%PDF-1.4 x")}); r.Status != http.StatusSeeOther {
+			t.Fatalf("kept: %d\n%s", r.Status, r.Body)
+		}
+		expect(t, pub.get("/projects?unit=court1"), 200, "来信七日内答复", "已践诺", "均已答复")
+		expect(t, loggedIn(t, srv, "officer1").postFiles("/staff/pledges/"+pm[1]+"/kept", url.Values{}, map[string][]byte{"x.pdf": []byte("%PDF-1.4 x")}), http.StatusNotFound)
 
 		// the API
 		r = clerk.get("/api/v1/projects?status=evaluated")
