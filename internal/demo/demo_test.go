@@ -123,6 +123,12 @@ func TestDemoRatings(t *testing.T) {
 		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(DISTINCT status) FROM projects`).Scan(&statuses); err != nil || statuses != len(project.Statuses) {
 			t.Errorf("projects in %d statuses: %v", statuses, err)
 		}
+		var kept, late int
+		db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM pledges WHERE kept_at IS NOT NULL AND evidence_id IS NOT NULL`).Scan(&kept)
+		db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM pledges WHERE kept_at IS NULL`).Scan(&late)
+		if kept == 0 || late == 0 {
+			t.Errorf("pledges: %d kept, %d not", kept, late)
+		}
 		if count("target_type = 'project'") == 0 {
 			t.Error("no project ratings")
 		}
