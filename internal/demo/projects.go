@@ -72,7 +72,9 @@ func LoadProjects(ctx context.Context, db *store.DB, s *project.Projects, g *rat
 			return n, fmt.Errorf("demo project %d: %w", i, err)
 		}
 		n++
-		stage := i % 6 // 0 proposed, 1 adopted, 2–3 in progress, 4 done, 5 evaluated
+		// 0 proposed, 1 adopted, 2–3 in progress, 4 done, 5 evaluated; shifted per round so
+		// every county (the featured one too) shows public projects under way
+		stage := (i + i/6) % 6
 		if stage == 0 {
 			continue
 		}
