@@ -470,7 +470,7 @@ func (r *Ratings) DecideAppeal(ctx context.Context, p *org.Principal, id int64, 
 
 // closeCheck is the ledger's question before a bad rating's item closes: the
 // 回访 with its reply must be on record, unless an upheld appeal set the
-// rating aside.
+// rating aside or the rater changed it to a good one.
 func (r *Ratings) closeCheck(ctx context.Context, tx *sql.Tx, pr *ledger.Problem) error {
 	g, err := load(ctx, tx, "g.number = $1", pr.OriginRef)
 	if errors.Is(err, apperr.ErrNotFound) {
@@ -479,7 +479,8 @@ func (r *Ratings) closeCheck(ctx context.Context, tx *sql.Tx, pr *ledger.Problem
 	if err != nil {
 		return err
 	}
-	if g.Excluded || (g.Visit != nil && g.Visit.Reply != "") {
+	// a rating changed away from a 差评 within its 7 days no longer calls for a 回访
+	if g.Excluded || !g.Bad || (g.Visit != nil && g.Visit.Reply != "") {
 		return nil
 	}
 	return apperr.New(apperr.Conflict, "visit_required", "", "err.rating.visit_required", g.Number)

@@ -167,6 +167,17 @@ func TestRateReport(t *testing.T) {
 			pr.Responsible != "leader" || pr.Deadline != want || pr.Status != ledger.Open {
 			t.Fatalf("item %+v (deadline want %s)", pr, want)
 		}
+		// changed back to 满意 the same day: the item stays, and may close without a 回访
+		g4, err := e.g.RateReport(ctx, v.Ref(), rating.Input{Level: 4})
+		must(t, err)
+		if g4.ProblemID != g2.ProblemID || g4.Bad {
+			t.Fatalf("changed back %+v", g4)
+		}
+		_, err = e.l.RequestClose(ctx, e.p(t, "leader"), g4.ProblemID, ledger.CloseInput{Note: "评价人已改为满意",
+			Files: []ledger.Upload{{Name: "说明.pdf", R: strings.NewReader("%PDF-1.4 说明")}}})
+		must(t, err)
+		_, err = e.g.RateReport(ctx, v.Ref(), rating.Input{Level: 2, Comment: "推诿"})
+		must(t, err)
 		// past 7 days: refused with the day of the first rating, nothing changes
 		e.clock = e.clock.Add(2 * 24 * time.Hour)
 		_, err = e.g.RateReport(ctx, v.Ref(), rating.Input{Level: 5})
@@ -177,7 +188,7 @@ func TestRateReport(t *testing.T) {
 		// the trail names the public, with the levels, and never the comment
 		entries, err := audit.List(ctx, db, audit.Filter{ObjectType: "rating"})
 		must(t, err)
-		if len(entries) != 2 || entries[0].Actor != "public" {
+		if len(entries) != 4 || entries[0].Actor != "public" {
 			t.Fatalf("audit %+v", entries)
 		}
 		for _, en := range entries {
