@@ -30,6 +30,8 @@ import (
 	"github.com/luoshi/luoshi/internal/jobs"
 	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/project"
+	"github.com/luoshi/luoshi/internal/rating"
 	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/vault"
@@ -197,6 +199,13 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 		reports := report.New(db, cfg.AttachmentsDir(), report.VaultSealer{V: v}, report.Scrubbed)
 		if _, err := demo.LoadReports(ctx, db, reports, l); err != nil {
 			return fmt.Errorf("load demo reports: %w", err)
+		}
+		ratings := rating.New(db, l)
+		if _, err := demo.LoadRatings(ctx, db, reports, l, ratings); err != nil {
+			return fmt.Errorf("load demo ratings: %w", err)
+		}
+		if _, err := demo.LoadProjects(ctx, db, project.New(db, l.Files), ratings); err != nil {
+			return fmt.Errorf("load demo projects: %w", err)
 		}
 	case demoMode:
 		fmt.Fprintln(stdout, "The database already holds data: the demo was not loaded again (demo logins below still work if it was loaded before).")

@@ -24,6 +24,8 @@ import (
 	"github.com/luoshi/luoshi/internal/i18n"
 	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/project"
+	"github.com/luoshi/luoshi/internal/rating"
 	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/store"
 )
@@ -33,11 +35,13 @@ const Prefix = "/api/v1"
 
 // Deps is what the handlers need.
 type Deps struct {
-	DB      *store.DB
-	Policy  auth.Policy
-	Log     *slog.Logger
-	Ledger  *ledger.Ledger
-	Reports *report.Reports
+	DB       *store.DB
+	Policy   auth.Policy
+	Log      *slog.Logger
+	Ledger   *ledger.Ledger
+	Reports  *report.Reports
+	Ratings  *rating.Ratings
+	Projects *project.Projects
 }
 
 type server struct {
@@ -91,6 +95,8 @@ func Register(mux *http.ServeMux, d Deps) []string {
 		})
 	})
 	s.registerProblemDashboard(authed)
+	s.registerRatings(authed, public)
+	s.registerProjects(authed, public)
 
 	authed("GET "+Prefix+"/tokens", s.listTokens)
 	authed("POST "+Prefix+"/tokens", s.createToken)

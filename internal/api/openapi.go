@@ -348,6 +348,8 @@ func openapiDoc() obj {
 	reportsDoc(paths, schemas)
 	dashboardDoc(paths, schemas)
 	problemFilesDoc(paths, schemas)
+	ratingsDoc(paths, schemas)
+	projectsDoc(paths, schemas)
 
 	return obj{
 		"openapi": "3.1.0",

@@ -174,13 +174,6 @@ func (s *server) importProblems(w http.ResponseWriter, r *http.Request, p *org.P
 	return nil
 }
 
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
 // readLedgerSheet reads the upload: the whole body as .xlsx, or the multipart
 // fields file (and unit). It returns the file's name, its bytes and the unit field.
 func readLedgerSheet(w http.ResponseWriter, r *http.Request) (string, []byte, string, error) {

@@ -8,8 +8,12 @@ import (
 	"github.com/luoshi/luoshi/internal/audit"
 	"github.com/luoshi/luoshi/internal/demo"
 	"github.com/luoshi/luoshi/internal/ledger"
+	"github.com/luoshi/luoshi/internal/project"
+	"github.com/luoshi/luoshi/internal/rating"
+	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/store/storetest"
+	"github.com/luoshi/luoshi/internal/vault"
 )
 
 // TestDemoLoads loads the whole demo and checks the ledger holds items in
@@ -57,6 +61,79 @@ func TestDemoLoads(t *testing.T) {
 			if count(where) == 0 {
 				t.Errorf("no item %s", what)
 			}
+		}
+		if _, err := audit.Verify(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestDemoRatings loads the demo's reports and ratings and checks 差评 are in
+// every stage.
+func TestDemoRatings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if _, err := demo.Load(ctx, db, ""); err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		v, err := vault.LoadKey(dir, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := ledger.New(db, attach.New(dir))
+		r := report.New(db, dir, report.VaultSealer{V: v}, report.Scrubbed)
+		g := rating.New(db, l)
+		n, err := demo.LoadRatings(ctx, db, r, l, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n < 30 {
+			t.Fatalf("only %d ratings", n)
+		}
+		count := func(where string) int {
+			var c int
+			if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM ratings WHERE `+where).Scan(&c); err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		for what, where := range map[string]string{
+			"paper":                   "channel = 'paper'",
+			"phone":                   "channel = 'phone'",
+			"changed":                 "changes > 0",
+			"bad without a visit":     "level <= 2 AND visit_at IS NULL AND excluded = 0",
+			"real-name without visit": "level <= 2 AND visit_at IS NULL AND real_name = 1",
+			"bad with a visit":        "level <= 2 AND visit_at IS NOT NULL",
+			"appeal pending":          "appeal_status = 'pending'",
+			"appeal upheld":           "appeal_status = 'upheld' AND excluded = 1",
+			"appeal rejected":         "appeal_status = 'rejected'",
+			"item closed":             "problem_id IN (SELECT id FROM problems WHERE status = 'closed')",
+			"item in progress":        "problem_id IN (SELECT id FROM problems WHERE status = 'in_progress')",
+		} {
+			if count(where) == 0 {
+				t.Errorf("no rating %s", what)
+			}
+		}
+		p := project.New(db, attach.New(dir))
+		if np, err := demo.LoadProjects(ctx, db, p, g); err != nil || np < 12 {
+			t.Fatalf("projects %d: %v", np, err)
+		}
+		var statuses int
+		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(DISTINCT status) FROM projects`).Scan(&statuses); err != nil || statuses != len(project.Statuses) {
+			t.Errorf("projects in %d statuses: %v", statuses, err)
+		}
+		var kept, late int
+		db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM pledges WHERE kept_at IS NOT NULL AND evidence_id IS NOT NULL`).Scan(&kept)
+		db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM pledges WHERE kept_at IS NULL`).Scan(&late)
+		if kept == 0 || late == 0 {
+			t.Errorf("pledges: %d kept, %d not", kept, late)
+		}
+		if count("target_type = 'project'") == 0 {
+			t.Error("no project ratings")
+		}
+		if c := count("level <= 2 AND problem_id IS NULL"); c != 0 {
+			t.Errorf("%d bad ratings without an item", c)
 		}
 		if _, err := audit.Verify(ctx, db); err != nil {
 			t.Fatal(err)

@@ -25,6 +25,9 @@ type Ledger struct {
 	Files *attach.Store
 	// Clock returns the current time; tests set it.
 	Clock func() time.Time
+	// closeChecks are the other capabilities' conditions on closing their
+	// linked items, by origin type (see OnClose).
+	closeChecks map[string]CloseCheck
 }
 
 // New returns a ledger.
@@ -674,6 +677,9 @@ func (l *Ledger) RequestClose(ctx context.Context, p *org.Principal, id int64, i
 		if pr.EvidenceCount == 0 && len(in.Files) == 0 {
 			return "", "", nil, nil, nil, apperr.Invalidf("evidence", "err.problem.no_evidence")
 		}
+		if err := l.closeAllowed(ctx, tx, pr); err != nil {
+			return "", "", nil, nil, nil, err
+		}
 		detail := map[string]any{}
 		files := in.Files
 		if pr.Class == ClassLongterm {
@@ -741,6 +747,9 @@ func (l *Ledger) Verify(ctx context.Context, p *org.Principal, id int64, approve
 		if !approve {
 			_, err := tx.ExecContext(ctx, `UPDATE problems SET close_requested_by = NULL WHERE id = $1`, pr.ID)
 			return "close_rejected", note, nil, nil, nil, err
+		}
+		if err := l.closeAllowed(ctx, tx, pr); err != nil {
+			return "", "", nil, nil, nil, err
 		}
 		rules, err := loadRules(ctx, tx)
 		if err != nil {

@@ -69,6 +69,8 @@ func (s *Server) registerPages() {
 	s.registerLedgerPages()
 	s.registerDashboardPages()
 	s.registerReportPages()
+	s.registerRatingPages()
+	s.registerProjectPages()
 	s.registerNotifyPages()
 
 	s.handle("GET /account", s.full(s.accountPage))

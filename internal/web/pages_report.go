@@ -238,11 +238,17 @@ type reportViewData struct {
 	Key      string
 	CanRate  bool
 	Followed bool
+	Rating   *reportRating // the rating once concluded (pages_rating.go)
 }
 
 func (s *Server) showReport(w http.ResponseWriter, r *http.Request, pg *page, v *report.View, key string, status int) {
 	pg.Title = pg.T("ui.report.view_title")
-	pg.D = reportViewData{V: v, Receipt: report.FormatReceipt(v.Receipt), Key: report.FormatKey(report.NormalizeKey(key))}
+	d := reportViewData{V: v, Receipt: report.FormatReceipt(v.Receipt), Key: report.FormatKey(report.NormalizeKey(key))}
+	if err := s.withRating(r, &d); err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	pg.D = d
 	s.render(w, r, status, "report_view", pg)
 }
 

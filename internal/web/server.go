@@ -22,6 +22,8 @@ import (
 	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/metrics"
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/project"
+	"github.com/luoshi/luoshi/internal/rating"
 	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/vault"
@@ -38,13 +40,15 @@ const LangCookie = "luoshi_lang"
 
 // Server serves everything on one port.
 type Server struct {
-	DB      *store.DB
-	Cfg     *config.Config
-	Policy  auth.Policy
-	Log     *slog.Logger
-	Metrics *metrics.Metrics
-	Ledger  *ledger.Ledger
-	Reports *report.Reports
+	DB       *store.DB
+	Cfg      *config.Config
+	Policy   auth.Policy
+	Log      *slog.Logger
+	Metrics  *metrics.Metrics
+	Ledger   *ledger.Ledger
+	Reports  *report.Reports
+	Ratings  *rating.Ratings
+	Projects *project.Projects
 
 	mux    *http.ServeMux
 	routes []string   // every registered pattern, for the route tests
@@ -77,6 +81,9 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 			s.Reports.Seal = report.VaultSealer{V: v}
 		}
 	}
+	s.Ratings = rating.New(db, s.Ledger)
+	s.Ratings.Limit = s.Reports.LimitPublic
+	s.Projects = project.New(db, s.Ledger.Files)
 	s.handle("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", s.Metrics.Handler())
 	s.routes = append(s.routes, "GET /metrics")
@@ -84,7 +91,8 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	s.routes = append(s.routes, "GET /static/")
 	s.registerPages()
-	for _, r := range api.Register(s.mux, api.Deps{DB: db, Policy: pol, Log: log, Ledger: s.Ledger, Reports: s.Reports}) {
+	for _, r := range api.Register(s.mux, api.Deps{DB: db, Policy: pol, Log: log, Ledger: s.Ledger, Reports: s.Reports, Ratings: s.Ratings,
+		Projects: s.Projects}) {
 		s.routes = append(s.routes, r)
 	}
 	return s
