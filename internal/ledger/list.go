@@ -214,7 +214,9 @@ func (l *Ledger) where(ctx context.Context, p *org.Principal, f Filter, arg func
 		} else if root, err := l.wholeTree(ctx, unit.Path); err != nil {
 			return "", false, err
 		} else if !root {
-			where = append(where, store.Subtree("u.path", unit.Path, arg))
+			// as ids, like the reach: the engines then start from the
+			// subtree's units, not from a date index over every item
+			where = append(where, "pr.unit_id IN (SELECT fu.id FROM units fu WHERE "+store.Subtree("fu.path", unit.Path, arg)+")")
 		}
 	}
 	switch f.Status {
