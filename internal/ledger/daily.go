@@ -174,6 +174,9 @@ func parentPath(p string) string {
 	return t[:i+1]
 }
 
+// queueBatch is how many people's digests one transaction queues.
+const queueBatch = 500
+
 // maxDigestLines caps one digest; the rest is summarised in one line.
 const maxDigestLines = 50
 
@@ -347,23 +350,34 @@ func (l *Ledger) Escalate(ctx context.Context) (int, error) {
 		users = append(users, id)
 	}
 	slices.Sort(users)
-	for _, uid := range users {
-		d := lines[uid]
-		ls := d.lines
-		if d.n > maxDigestLines {
-			ls = append(ls[:maxDigestLines:maxDigestLines], notify.Line{Text: i18n.T(i18n.Default, "msg.ledger.more", d.n-maxDigestLines), Link: "/problems"})
-		}
+	// Digests are queued in transactions of queueBatch people: one commit
+	// (and, on SQLite, one sync to disk) per person took most of the run
+	// at full size. A failed batch is queued again by the next hourly run.
+	for lo := 0; lo < len(users); lo += queueBatch {
+		n := 0
 		err := l.DB.Tx(ctx, func(tx *sql.Tx) error {
-			ok, err := notify.Queue(ctx, tx, notify.Digest{UserID: uid, Day: todayS, Kind: "ledger.deadline",
-				Title: i18n.T(i18n.Default, "msg.ledger.digest_title", todayS, d.n), Lines: ls})
-			if ok {
-				queued++
+			n = 0
+			for _, uid := range users[lo:min(lo+queueBatch, len(users))] {
+				d := lines[uid]
+				ls := d.lines
+				if d.n > maxDigestLines {
+					ls = append(ls[:maxDigestLines:maxDigestLines], notify.Line{Text: i18n.T(i18n.Default, "msg.ledger.more", d.n-maxDigestLines), Link: "/problems"})
+				}
+				ok, err := notify.Queue(ctx, tx, notify.Digest{UserID: uid, Day: todayS, Kind: "ledger.deadline",
+					Title: i18n.T(i18n.Default, "msg.ledger.digest_title", todayS, d.n), Lines: ls})
+				if err != nil {
+					return err
+				}
+				if ok {
+					n++
+				}
 			}
-			return err
+			return nil
 		})
 		if err != nil {
 			return queued, err
 		}
+		queued += n
 	}
 	return queued, nil
 }
