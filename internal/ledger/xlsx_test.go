@@ -307,7 +307,7 @@ func TestExportSheet(t *testing.T) {
 		f := setup(t, db)
 		hand := f.p["c-hand"]
 		want := 0
-		const total = 2101 // more than two keyset pages
+		const total = 2101 // more than two pages of reads by id
 		for i := range total {
 			in := f.input()
 			in.Title = "问题 " + strconv.Itoa(i)
