@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"testing"
@@ -106,6 +107,48 @@ func TestListFiltersAndPaginates(t *testing.T) {
 		scoped, _ := audit.List(ctx, db, audit.Filter{ScopePaths: []string{"/999/"}})
 		if len(scoped) != 0 {
 			t.Fatalf("scope leaked %d entries", len(scoped))
+		}
+	})
+}
+
+// AppendMany writes the same chain as one Append per event: Verify accepts
+// it, interleaved with single appends, and the entries read back in order.
+func TestAppendMany(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seed(t, db, 2)
+		var evs []audit.Event
+		for i := range 123 { // more than one INSERT chunk
+			evs = append(evs, audit.Event{Actor: audit.Actor{ID: 7, Name: "导入人"}, Action: "problem.create",
+				ObjectType: "problem", ObjectID: fmt.Sprintf("WT-%03d", i), UnitID: int64(i % 3),
+				Detail: map[string]any{"title": fmt.Sprintf("问题%d", i), "n": i}})
+		}
+		var got []audit.Entry
+		if err := db.Tx(ctx, func(tx *sql.Tx) error {
+			var err error
+			got, err = audit.AppendMany(ctx, tx, evs)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(evs) || got[0].Seq != 3 || got[len(got)-1].Seq != 125 {
+			t.Fatalf("entries %d, seq %d..%d", len(got), got[0].Seq, got[len(got)-1].Seq)
+		}
+		seed(t, db, 1) // a single append continues the chain
+		n, err := audit.Verify(ctx, db)
+		if err != nil || n != 126 {
+			t.Fatalf("verify: n=%d err=%v", n, err)
+		}
+		var obj string
+		if err := db.Read.QueryRowContext(ctx, `SELECT object_id FROM audit_log WHERE seq = 50`).Scan(&obj); err != nil || obj != "WT-047" {
+			t.Fatalf("seq 50 = %q, %v", obj, err)
+		}
+		// an empty batch writes nothing
+		if err := db.Tx(ctx, func(tx *sql.Tx) error { _, err := audit.AppendMany(ctx, tx, nil); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := audit.Verify(ctx, db); err != nil || n != 126 {
+			t.Fatalf("after empty batch: n=%d err=%v", n, err)
 		}
 	})
 }

@@ -61,9 +61,12 @@ func (l *Ledger) RefreshLights(ctx context.Context) (int, error) {
 	today := l.today()
 	changed := 0
 	var after int64
+	// Batches walk the primary key. status || '' keeps the status index
+	// out of it: through that index each batch re-read every unclosed item
+	// before id > $1 (quadratic over a million items).
 	for {
 		rows, err := l.DB.Read.QueryContext(ctx, `SELECT id, status, start_day, COALESCE(deadline, ''), percent, light FROM problems
-			WHERE status IN ('open', 'in_progress', 'reopened', 'pending_verification', 'draft') AND id > $1 ORDER BY id LIMIT $2`, after, lightBatch)
+			WHERE (status || '') IN ('open', 'in_progress', 'reopened', 'pending_verification', 'draft') AND id > $1 ORDER BY id LIMIT $2`, after, lightBatch)
 		if err != nil {
 			return changed, err
 		}
@@ -171,6 +174,9 @@ func parentPath(p string) string {
 	return t[:i+1]
 }
 
+// queueBatch is how many people's digests one transaction queues.
+const queueBatch = 500
+
 // maxDigestLines caps one digest; the rest is summarised in one line.
 const maxDigestLines = 50
 
@@ -196,18 +202,51 @@ func (l *Ledger) Escalate(ctx context.Context) (int, error) {
 	}
 	today := l.today()
 	todayS := calendar.FormatDay(today)
-	lines := map[int64][]notify.Line{}
-	add := func(ids []int64, text, link string) {
+	// A person's digest keeps its first maxDigestLines lines and counts the
+	// rest. An item reaches a person once: the calls for one item come one
+	// after another (last), and only supervised items can come again from
+	// a later query (seen). A search through all of a person's lines per
+	// line made this quadratic: a province inspector hears of most overdue
+	// items, hundreds of thousands at full size.
+	type digest struct {
+		lines []notify.Line
+		n     int
+		last  string
+	}
+	lines := map[int64]*digest{}
+	seen := map[[2]int64]bool{}
+	add := func(ids []int64, item int64, again bool, text, link string) {
 		for _, id := range ids {
-			if id != 0 && !slices.ContainsFunc(lines[id], func(x notify.Line) bool { return x.Link == link }) {
-				lines[id] = append(lines[id], notify.Line{Text: text, Link: link})
+			if id == 0 {
+				continue
+			}
+			d := lines[id]
+			if d == nil {
+				d = &digest{}
+				lines[id] = d
+			}
+			if d.last == link {
+				continue
+			}
+			if again {
+				k := [2]int64{id, item}
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+			}
+			d.last = link
+			d.n++
+			if len(d.lines) < maxDigestLines {
+				d.lines = append(d.lines, notify.Line{Text: text, Link: link})
 			}
 		}
 	}
 	// Only items whose deadline is near or past can need a reminder: the
 	// window is RemindDays working days ahead (at most two weeks of calendar).
 	horizon := calendar.FormatDay(today.AddDate(0, 0, rules.RemindDays*2+14))
-	rows, err := l.DB.Read.QueryContext(ctx, `SELECT pr.id, pr.number, pr.title, pr.deadline, pr.status, COALESCE(pr.responsible_id, 0), u.path
+	rows, err := l.DB.Read.QueryContext(ctx, `SELECT pr.id, pr.number, pr.title, pr.deadline, pr.status, COALESCE(pr.responsible_id, 0), u.path,
+		CASE WHEN pr.supervised_at IS NULL THEN 0 ELSE 1 END
 		FROM problems pr JOIN units u ON u.id = pr.unit_id
 		WHERE pr.status IN ('open', 'in_progress', 'reopened') AND pr.deadline IS NOT NULL AND pr.deadline <= $1`, horizon)
 	if err != nil {
@@ -216,7 +255,8 @@ func (l *Ledger) Escalate(ctx context.Context) (int, error) {
 	for rows.Next() {
 		var id, resp int64
 		var number, title, deadline, status, path string
-		if err := rows.Scan(&id, &number, &title, &deadline, &status, &resp, &path); err != nil {
+		var supervised int
+		if err := rows.Scan(&id, &number, &title, &deadline, &status, &resp, &path, &supervised); err != nil {
 			rows.Close()
 			return 0, err
 		}
@@ -235,15 +275,16 @@ func (l *Ledger) Escalate(ctx context.Context) (int, error) {
 		default:
 			text = i18n.T(i18n.Default, "msg.ledger.overdue", number, title, -cal.WorkdaysBetween(today, dl), deadline)
 		}
-		add([]int64{resp}, text, link)
+		again := supervised == 1 // the supervision query below may name it too
+		add([]int64{resp}, id, again, text, link)
 		if level >= 2 {
-			add(grants.nearest("deputy", path, false), text, link)
+			add(grants.nearest("deputy", path, false), id, again, text, link)
 		}
 		if level >= 3 {
-			add(grants.nearest("leader", path, false), text, link)
+			add(grants.nearest("leader", path, false), id, again, text, link)
 		}
 		if level >= 4 {
-			add(grants.nearest("inspector", path, true), text, link)
+			add(grants.nearest("inspector", path, true), id, again, text, link)
 		}
 	}
 	rows.Close()
@@ -264,7 +305,7 @@ func (l *Ledger) Escalate(ctx context.Context) (int, error) {
 			rows.Close()
 			return 0, err
 		}
-		add(grants.nearest("inspector", path, false), i18n.T(i18n.Default, "msg.ledger.review_due", number, title, due),
+		add(grants.nearest("inspector", path, false), id, false, i18n.T(i18n.Default, "msg.ledger.review_due", number, title, due),
 			"/problems/"+strconv.FormatInt(id, 10))
 	}
 	rows.Close()
@@ -294,9 +335,9 @@ func (l *Ledger) Escalate(ctx context.Context) (int, error) {
 		}
 		text := i18n.T(i18n.Default, "msg.ledger.supervision_due", number, title, days)
 		link := "/problems/" + strconv.FormatInt(id, 10)
-		add([]int64{resp}, text, link)
+		add([]int64{resp}, id, true, text, link)
 		if supPath != "" {
-			add(grants.nearest("inspector", supPath, false), text, link)
+			add(grants.nearest("inspector", supPath, false), id, true, text, link)
 		}
 	}
 	rows.Close()
@@ -309,23 +350,34 @@ func (l *Ledger) Escalate(ctx context.Context) (int, error) {
 		users = append(users, id)
 	}
 	slices.Sort(users)
-	for _, uid := range users {
-		ls := lines[uid]
-		if len(ls) > maxDigestLines {
-			rest := len(ls) - maxDigestLines
-			ls = append(ls[:maxDigestLines], notify.Line{Text: i18n.T(i18n.Default, "msg.ledger.more", rest), Link: "/problems"})
-		}
+	// Digests are queued in transactions of queueBatch people: one commit
+	// (and, on SQLite, one sync to disk) per person took most of the run
+	// at full size. A failed batch is queued again by the next hourly run.
+	for lo := 0; lo < len(users); lo += queueBatch {
+		n := 0
 		err := l.DB.Tx(ctx, func(tx *sql.Tx) error {
-			ok, err := notify.Queue(ctx, tx, notify.Digest{UserID: uid, Day: todayS, Kind: "ledger.deadline",
-				Title: i18n.T(i18n.Default, "msg.ledger.digest_title", todayS, len(lines[uid])), Lines: ls})
-			if ok {
-				queued++
+			n = 0
+			for _, uid := range users[lo:min(lo+queueBatch, len(users))] {
+				d := lines[uid]
+				ls := d.lines
+				if d.n > maxDigestLines {
+					ls = append(ls[:maxDigestLines:maxDigestLines], notify.Line{Text: i18n.T(i18n.Default, "msg.ledger.more", d.n-maxDigestLines), Link: "/problems"})
+				}
+				ok, err := notify.Queue(ctx, tx, notify.Digest{UserID: uid, Day: todayS, Kind: "ledger.deadline",
+					Title: i18n.T(i18n.Default, "msg.ledger.digest_title", todayS, d.n), Lines: ls})
+				if err != nil {
+					return err
+				}
+				if ok {
+					n++
+				}
 			}
-			return err
+			return nil
 		})
 		if err != nil {
 			return queued, err
 		}
+		queued += n
 	}
 	return queued, nil
 }

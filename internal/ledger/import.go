@@ -194,11 +194,16 @@ func peopleNamed(ctx context.Context, q store.Queryer, v, root string) ([]person
 	return out, rows.Err()
 }
 
+// importChunk is how many rows an import checks and then writes together.
+const importChunk = 500
+
 // Import records every row of a parsed sheet as a new item in unitCode's
 // subtree, or none: the rows are checked first (CheckImport), then created in
-// one transaction through the same path as Create (validation, numbers,
-// timeline, audit). Any bad row makes it an *ImportError listing them all.
-// progress, when set, is called after each row is written.
+// one transaction with the same checks as Create (unit, person, deadline,
+// numbers, timeline, an audit entry per item), sharing the lookups across
+// rows and writing them in multi-row statements. Any bad row makes it an
+// *ImportError listing them all. progress, when set, is called once per row
+// as the rows are written.
 func (l *Ledger) Import(ctx context.Context, p *org.Principal, unitCode, fileName string, s *Sheet, progress func(done, total int)) (ImportResult, error) {
 	var res ImportResult
 	if err := l.CheckImport(ctx, p, unitCode, s); err != nil {
@@ -212,24 +217,32 @@ func (l *Ledger) Import(ctx context.Context, p *org.Principal, unitCode, fileNam
 		if err != nil {
 			return err
 		}
-		for i, r := range s.Rows {
-			id, err := l.createTx(ctx, tx, p, r.In)
-			if e := apperr.As(err); e != nil { // changed since the check (a person disabled meanwhile…)
-				return &ImportError{Errors: []RowError{{Line: r.Line, Column: s.header(fieldColumn(e.Field)), Err: e}}}
-			} else if err != nil {
+		c := l.newCreator(tx, p, true)
+		for lo := 0; lo < len(s.Rows); lo += importChunk {
+			rows := s.Rows[lo:min(lo+importChunk, len(s.Rows))]
+			items := make([]newItem, 0, len(rows))
+			for _, r := range rows {
+				it, err := c.prepare(ctx, r.In)
+				if e := apperr.As(err); e != nil { // changed since the check (a person disabled meanwhile…)
+					return &ImportError{Errors: []RowError{{Line: r.Line, Column: s.header(fieldColumn(e.Field)), Err: e}}}
+				} else if err != nil {
+					return err
+				}
+				items = append(items, it)
+			}
+			_, numbers, err := c.write(ctx, items)
+			if err != nil {
 				return err
 			}
-			var number string
-			if err := tx.QueryRowContext(ctx, `SELECT number FROM problems WHERE id = $1`, id).Scan(&number); err != nil {
-				return err
-			}
-			res.Numbers = append(res.Numbers, number)
-			res.Created++
-			if r.In.Draft {
-				res.Drafts++
-			}
-			if progress != nil {
-				progress(i+1, len(s.Rows))
+			res.Numbers = append(res.Numbers, numbers...)
+			for i, r := range rows {
+				res.Created++
+				if r.In.Draft {
+					res.Drafts++
+				}
+				if progress != nil {
+					progress(lo+i+1, len(s.Rows))
+				}
 			}
 		}
 		if res.Created > 0 {

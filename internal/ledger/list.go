@@ -177,10 +177,31 @@ func (l *Ledger) where(ctx context.Context, p *org.Principal, f Filter, arg func
 	// reach: the read scopes, or the items one is responsible for. A unit
 	// inside a read scope needs no reach condition: all its items are in
 	// reach, and without the OR the engines count from an index alone.
-	if f.Unit == "" || !org.Can(p, Read, unit.Path) {
-		var reach []string
+	// A scope over the whole tree (a province inspector's) needs no
+	// condition either: without it the engines count and sort from indexes
+	// of problems alone, with no join to units per item.
+	whole := false
+	for _, s := range scopes {
+		var err error
+		if whole, err = l.wholeTree(ctx, s); err != nil {
+			return "", false, err
+		} else if whole {
+			break
+		}
+	}
+	if f.Unit != "" && !whole {
+		whole = org.Can(p, Read, unit.Path)
+	}
+	if !whole {
+		// the units in reach as a list of ids: with the OR below, both
+		// halves stay index lookups on problems (unit, then person); a
+		// condition on the joined unit's path would scan every item
+		var reach, sub []string
 		for _, s := range scopes {
-			reach = append(reach, store.Subtree("u.path", s, arg))
+			sub = append(sub, store.Subtree("ru.path", s, arg))
+		}
+		if len(sub) > 0 {
+			reach = append(reach, "pr.unit_id IN (SELECT ru.id FROM units ru WHERE "+strings.Join(sub, " OR ")+")")
 		}
 		if p != nil && p.UserID != 0 {
 			reach = append(reach, "pr.responsible_id = "+arg(p.UserID))
@@ -190,8 +211,12 @@ func (l *Ledger) where(ctx context.Context, p *org.Principal, f Filter, arg func
 	if f.Unit != "" {
 		if f.Direct {
 			where = append(where, "pr.unit_id = "+arg(unit.ID))
-		} else {
-			where = append(where, store.Subtree("u.path", unit.Path, arg))
+		} else if root, err := l.wholeTree(ctx, unit.Path); err != nil {
+			return "", false, err
+		} else if !root {
+			// as ids, like the reach: the engines then start from the
+			// subtree's units, not from a date index over every item
+			where = append(where, "pr.unit_id IN (SELECT fu.id FROM units fu WHERE "+store.Subtree("fu.path", unit.Path, arg)+")")
 		}
 	}
 	switch f.Status {
@@ -257,7 +282,21 @@ func (l *Ledger) where(ctx context.Context, p *org.Principal, f Filter, arg func
 		like := "%" + store.EscapeLike(f.Q) + "%"
 		where = append(where, "(pr.title LIKE "+arg(like)+` ESCAPE '\' OR pr.number LIKE `+arg(like)+` ESCAPE '\')`)
 	}
+	if len(where) == 0 {
+		return "1 = 1", true, nil
+	}
 	return strings.Join(where, " AND "), true, nil
+}
+
+// wholeTree reports whether the subtree at path is every unit: path is the
+// only root.
+func (l *Ledger) wholeTree(ctx context.Context, path string) (bool, error) {
+	if strings.Count(path, "/") != 2 { // not a root's path ("/1/")
+		return false, nil
+	}
+	var others int
+	err := l.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM units WHERE parent_id IS NULL AND path <> $1`, path).Scan(&others)
+	return others == 0, err
 }
 
 func orderBy(sort string) string {
@@ -287,8 +326,13 @@ func (l *Ledger) List(ctx context.Context, p *org.Principal, f Filter) ([]Proble
 	if err != nil || !ok {
 		return nil, 0, err
 	}
+	// the join to units only when a condition needs the unit's path
+	from := ` FROM problems pr`
+	if strings.Contains(w, "u.path") {
+		from += ` JOIN units u ON u.id = pr.unit_id`
+	}
 	var total int
-	if err := l.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM problems pr JOIN units u ON u.id = pr.unit_id WHERE `+w, args...).Scan(&total); err != nil {
+	if err := l.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*)`+from+` WHERE `+w, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	limit, offset := f.Limit, f.Offset
@@ -296,23 +340,69 @@ func (l *Ledger) List(ctx context.Context, p *org.Principal, f Filter) ([]Proble
 		limit = 50
 	}
 	limit = min(limit, MaxPage)
-	rows, err := l.DB.Read.QueryContext(ctx, `SELECT `+problemCols+problemFrom+` WHERE `+w+` ORDER BY `+orderBy(f.Sort)+
+	// First the page's ids in order, then their rows: sorting only ids and
+	// sort keys keeps the sort of a large match small (the engines sort
+	// whole result rows, forty columns and three joins each).
+	order := orderBy(f.Sort)
+	if strings.Contains(w, "u.path") || strings.Contains(w, "pr.unit_id") || strings.Contains(w, "pr.responsible_id") {
+		// A unit subtree or a person selects few items of many: find them
+		// by their own indexes and sort them. A unary + makes the sort
+		// keys differ from the sort indexes' expressions (migration 00012),
+		// which otherwise lure the planners into walking the whole ledger
+		// in order and filtering (seconds instead of milliseconds).
+		terms := strings.Split(order, ", ")
+		for i, t := range terms {
+			if strings.HasPrefix(t, "pr.deadline") || strings.HasPrefix(t, "pr.number") {
+				col, rest, _ := strings.Cut(t, " ")
+				terms[i] = strings.TrimSpace("(" + col + " || '') " + rest) // text: PostgreSQL has no unary + for it
+			} else {
+				terms[i] = "+" + t
+			}
+		}
+		order = strings.Join(terms, ", ")
+	}
+	idRows, err := l.DB.Read.QueryContext(ctx, `SELECT pr.id`+from+` WHERE `+w+` ORDER BY `+order+
 		` LIMIT `+arg(limit)+` OFFSET `+arg(offset), args...)
 	if err != nil {
 		return nil, 0, err
 	}
+	var ids []int64
+	for idRows.Next() {
+		var id int64
+		if err := idRows.Scan(&id); err != nil {
+			idRows.Close()
+			return nil, 0, err
+		}
+		ids = append(ids, id)
+	}
+	idRows.Close()
+	if err := idRows.Err(); err != nil || len(ids) == 0 {
+		return nil, total, err
+	}
+	ph := make([]string, len(ids))
+	idArgs := make([]any, len(ids))
+	at := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		ph[i], idArgs[i], at[id] = "$"+strconv.Itoa(i+1), id, i
+	}
+	rows, err := l.DB.Read.QueryContext(ctx, `SELECT `+problemCols+problemFrom+` WHERE pr.id IN (`+strings.Join(ph, ",")+`)`, idArgs...)
+	if err != nil {
+		return nil, 0, err
+	}
 	defer rows.Close()
-	var out []Problem
+	out := make([]Problem, len(ids))
 	for rows.Next() {
 		pr, err := scanProblem(rows)
 		if err != nil {
 			return nil, 0, err
 		}
-		out = append(out, pr)
+		out[at[pr.ID]] = pr
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
+	// an item gone between the two reads leaves no hole
+	out = slices.DeleteFunc(out, func(pr Problem) bool { return pr.ID == 0 })
 	return out, total, l.fillTags(ctx, out)
 }
 

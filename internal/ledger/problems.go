@@ -201,6 +201,18 @@ func parseDeadline(field, s string, today time.Time) (time.Time, error) {
 	return d, nil
 }
 
+// checkResponsible accepts u as the responsible person of an item of unit:
+// active, and in the unit or a unit below it.
+func checkResponsible(u org.User, unit org.Unit) (int64, error) {
+	if u.Disabled {
+		return 0, apperr.Invalidf("responsible", "err.problem.responsible.disabled", u.Username)
+	}
+	if !strings.HasPrefix(u.UnitPath, unit.Path) {
+		return 0, apperr.Invalidf("responsible", "err.problem.responsible.outside", u.Name, unit.Name)
+	}
+	return u.ID, nil
+}
+
 // resolveResponsible finds the responsible person, who must be active and
 // belong to the item's unit or a unit below it.
 func resolveResponsible(ctx context.Context, q store.Queryer, username string, unit org.Unit) (int64, error) {
@@ -211,13 +223,7 @@ func resolveResponsible(ctx context.Context, q store.Queryer, username string, u
 	if err != nil {
 		return 0, apperr.Invalidf("responsible", "err.problem.responsible.unknown", username)
 	}
-	if u.Disabled {
-		return 0, apperr.Invalidf("responsible", "err.problem.responsible.disabled", username)
-	}
-	if !strings.HasPrefix(u.UnitPath, unit.Path) {
-		return 0, apperr.Invalidf("responsible", "err.problem.responsible.outside", u.Name, unit.Name)
-	}
-	return u.ID, nil
+	return checkResponsible(u, unit)
 }
 
 // nextNumber hands out the next item number of the year: WT-2026-000123.
@@ -227,6 +233,21 @@ func nextNumber(ctx context.Context, tx *sql.Tx, year int) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("WT-%d-%06d", year, n), nil
+}
+
+// nextNumbers hands out n consecutive numbers of the year in one statement.
+func nextNumbers(ctx context.Context, tx *sql.Tx, year, n int) ([]string, error) {
+	var last int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES ($1, $2)
+		ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value RETURNING value`,
+		"problem-"+strconv.Itoa(year), n).Scan(&last); err != nil {
+		return nil, err
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("WT-%d-%06d", year, last-int64(n)+int64(i)+1)
+	}
+	return out, nil
 }
 
 // Create records a new item. Unless in.Draft, it opens at once and so needs the 三定.
@@ -270,57 +291,225 @@ func (l *Ledger) createTx(ctx context.Context, tx *sql.Tx, p *org.Principal, in 
 }
 
 func (l *Ledger) create(ctx context.Context, tx *sql.Tx, p *org.Principal, in Input, checkWrite bool) (int64, error) {
-	unit, err := org.UnitByCode(ctx, tx, in.UnitCode)
-	if err != nil || (checkWrite && !org.Can(p, Write, unit.Path)) {
-		return 0, apperr.Invalidf("unit_code", "err.problem.unit_code.unknown", in.UnitCode)
+	c := l.newCreator(tx, p, checkWrite)
+	it, err := c.prepare(ctx, in)
+	if err != nil {
+		return 0, err
+	}
+	ids, _, err := c.write(ctx, []newItem{it})
+	if err != nil {
+		return 0, err
+	}
+	return ids[0], nil
+}
+
+// newItem is a checked item ready to be written.
+type newItem struct {
+	in       Input
+	unit     org.Unit
+	respID   int64
+	deadline any // a day, or nil
+	status   Status
+	light    string
+}
+
+// creator checks and writes new items inside one transaction. Create uses
+// one per item; an import shares one across its rows, so every unit and
+// person is looked up once and the calendar and the rules are loaded once,
+// and writes the rows in multi-row statements.
+type creator struct {
+	l          *Ledger
+	tx         *sql.Tx
+	p          *org.Principal
+	checkWrite bool
+	today      time.Time
+	units      map[string]org.Unit
+	people     map[string]org.User
+	cal        *calendar.Calendar
+	rules      *Rules
+}
+
+func (l *Ledger) newCreator(tx *sql.Tx, p *org.Principal, checkWrite bool) *creator {
+	return &creator{l: l, tx: tx, p: p, checkWrite: checkWrite, today: l.today(),
+		units: map[string]org.Unit{}, people: map[string]org.User{}}
+}
+
+// prepare checks in (normalized and validated) against the database: the
+// unit (in reach, not closed), the responsible person (active, in the unit
+// or below it) and the deadline (today to five years ahead), and computes
+// the item's first light.
+func (c *creator) prepare(ctx context.Context, in Input) (newItem, error) {
+	unit, ok := c.units[in.UnitCode]
+	if !ok {
+		var err error
+		if unit, err = org.UnitByCode(ctx, c.tx, in.UnitCode); err != nil {
+			return newItem{}, apperr.Invalidf("unit_code", "err.problem.unit_code.unknown", in.UnitCode)
+		}
+		c.units[in.UnitCode] = unit
+	}
+	if c.checkWrite && !org.Can(c.p, Write, unit.Path) {
+		return newItem{}, apperr.Invalidf("unit_code", "err.problem.unit_code.unknown", in.UnitCode)
 	}
 	if unit.Closed {
-		return 0, apperr.Invalidf("unit_code", "err.unit.parent_closed", unit.Name)
+		return newItem{}, apperr.Invalidf("unit_code", "err.unit.parent_closed", unit.Name)
 	}
-	respID, err := resolveResponsible(ctx, tx, in.Responsible, unit)
-	if err != nil {
-		return 0, err
-	}
-	today := l.today()
-	var deadline any
-	if in.Deadline != "" {
-		d, err := parseDeadline("deadline", in.Deadline, today)
-		if err != nil {
-			return 0, err
+	it := newItem{in: in, unit: unit, status: Open}
+	if in.Responsible != "" {
+		u, ok := c.people[in.Responsible]
+		if !ok {
+			var err error
+			if u, err = org.UserByUsername(ctx, c.tx, in.Responsible); err != nil {
+				return newItem{}, apperr.Invalidf("responsible", "err.problem.responsible.unknown", in.Responsible)
+			}
+			c.people[in.Responsible] = u
 		}
-		deadline = calendar.FormatDay(d)
+		id, err := checkResponsible(u, unit)
+		if err != nil {
+			return newItem{}, err
+		}
+		it.respID = id
 	}
-	status := Open
+	var dl time.Time
+	if in.Deadline != "" {
+		d, err := parseDeadline("deadline", in.Deadline, c.today)
+		if err != nil {
+			return newItem{}, err
+		}
+		dl, it.deadline = d, calendar.FormatDay(d)
+	}
 	if in.Draft {
-		status = Draft
+		it.status = Draft
 	}
-	number, err := nextNumber(ctx, tx, today.Year())
+	if c.cal == nil {
+		cal, err := calendar.Load(ctx, c.l.DB)
+		if err != nil {
+			return newItem{}, err
+		}
+		rules, err := loadRules(ctx, c.tx)
+		if err != nil {
+			return newItem{}, err
+		}
+		c.cal, c.rules = cal, &rules
+	}
+	it.light = LightOf(c.today, c.today, dl, 0, it.status, c.cal, *c.rules)
+	return it, nil
+}
+
+// writeChunk is how many items one INSERT of creator.write writes.
+const writeChunk = 100
+
+// write records prepared items: their numbers (one block of the year's
+// counter), the rows, their tags, a "created" line on each timeline and an
+// audit entry each, in that order. It returns the ids and numbers in the
+// order of items.
+func (c *creator) write(ctx context.Context, items []newItem) ([]int64, []string, error) {
+	if len(items) == 0 {
+		return nil, nil, nil
+	}
+	numbers, err := nextNumbers(ctx, c.tx, c.today.Year(), len(items))
 	if err != nil {
-		return 0, err
+		return nil, nil, err
 	}
-	now := l.nowMs()
-	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO problems (number, title, description, source, class, severity, unit_id,
-		responsible_id, measures, deadline, start_day, status, origin_type, origin_ref, created_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id`,
-		number, in.Title, in.Description, in.Source, in.Class, in.Severity, unit.ID, nullID(respID), in.Measures,
-		deadline, calendar.FormatDay(today), string(status), in.OriginType, in.OriginRef, p.UserID, now).Scan(&id)
-	if err != nil {
-		return 0, err
+	now := c.l.nowMs()
+	startDay := calendar.FormatDay(c.today)
+	d := c.l.DB.Dialect
+	ids := make([]int64, len(items))
+	byNumber := make(map[string]int, len(items))
+	for i, n := range numbers {
+		byNumber[n] = i
 	}
-	if err := writeTags(ctx, tx, id, in.Tags); err != nil {
-		return 0, err
+	for lo := 0; lo < len(items); lo += writeChunk {
+		hi := min(lo+writeChunk, len(items))
+		rows := make([][]any, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			it := items[i]
+			rows = append(rows, []any{numbers[i], it.in.Title, it.in.Description, it.in.Source, it.in.Class, it.in.Severity,
+				it.unit.ID, nullID(it.respID), it.in.Measures, it.deadline, startDay, string(it.status), it.light,
+				it.in.OriginType, it.in.OriginRef, c.p.UserID, now, now})
+		}
+		q, args := multiInsert(d, `INSERT INTO problems (number, title, description, source, class, severity, unit_id,
+			responsible_id, measures, deadline, start_day, status, light, origin_type, origin_ref, created_by, created_at, updated_at) VALUES `, rows)
+		// RETURNING's row order is not promised: match the ids by number
+		rs, err := c.tx.QueryContext(ctx, q+` RETURNING id, number`, args...)
+		if err != nil {
+			return nil, nil, err
+		}
+		for rs.Next() {
+			var id int64
+			var n string
+			if err := rs.Scan(&id, &n); err != nil {
+				rs.Close()
+				return nil, nil, err
+			}
+			ids[byNumber[n]] = id
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return nil, nil, err
+		}
 	}
-	if _, err := l.addEvent(ctx, tx, p, id, "created", "", status, "", nil, ""); err != nil {
-		return 0, err
+	name := "system"
+	var actor any
+	if c.p != nil && c.p.UserID != 0 {
+		name, actor = c.p.Name, c.p.UserID
 	}
-	if err := l.relight(ctx, tx, id); err != nil {
-		return 0, err
+	var events, tags [][]any
+	audits := make([]audit.Event, 0, len(items))
+	for i, it := range items {
+		events = append(events, []any{ids[i], now, actor, name, "created", "", string(it.status), "", nil, ""})
+		for _, t := range it.in.Tags {
+			tags = append(tags, []any{ids[i], t})
+		}
+		audits = append(audits, audit.Event{Actor: c.p.Actor(), Action: "problem.create", ObjectType: "problem",
+			ObjectID: numbers[i], UnitID: it.unit.ID, Detail: map[string]any{"title": it.in.Title, "status": string(it.status),
+				"responsible": it.in.Responsible, "deadline": it.in.Deadline, "class": it.in.Class, "source": it.in.Source}})
 	}
-	_, err = audit.Append(ctx, tx, audit.Event{Actor: p.Actor(), Action: "problem.create", ObjectType: "problem",
-		ObjectID: number, UnitID: unit.ID, Detail: map[string]any{"title": in.Title, "status": string(status),
-			"responsible": in.Responsible, "deadline": in.Deadline, "class": in.Class, "source": in.Source}})
-	return id, err
+	for _, w := range []struct {
+		head string
+		rows [][]any
+	}{
+		{`INSERT INTO problem_tags (problem_id, tag) VALUES `, tags},
+		{`INSERT INTO problem_events (problem_id, at, actor_id, actor_name, kind, from_status, to_status, note, percent, detail) VALUES `, events},
+	} {
+		for lo := 0; lo < len(w.rows); lo += writeChunk {
+			q, args := multiInsert(d, w.head, w.rows[lo:min(lo+writeChunk, len(w.rows))])
+			if _, err := c.tx.ExecContext(ctx, q, args...); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	if _, err := audit.AppendMany(ctx, c.tx, audits); err != nil {
+		return nil, nil, err
+	}
+	return ids, numbers, nil
+}
+
+// multiInsert appends "(…), (…)" for rows to head. SQLite gets positional
+// "?" parameters: modernc's SQLite resolves "$N" by a linear search, which
+// makes statements with many parameters slow.
+func multiInsert(d store.Dialect, head string, rows [][]any) (string, []any) {
+	var sb strings.Builder
+	sb.WriteString(head)
+	var args []any
+	for i, r := range rows {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteByte('(')
+		for j, v := range r {
+			if j > 0 {
+				sb.WriteByte(',')
+			}
+			args = append(args, v)
+			if d == store.SQLite {
+				sb.WriteByte('?')
+			} else {
+				sb.WriteString("$" + strconv.Itoa(len(args)))
+			}
+		}
+		sb.WriteByte(')')
+	}
+	return sb.String(), args
 }
 
 func writeTags(ctx context.Context, tx *sql.Tx, id int64, tags []string) error {

@@ -52,7 +52,7 @@ func BenchmarkImport(b *testing.B) {
 	}
 }
 
-// BenchmarkExport writes n items as .xlsx (keyset pages, StreamWriter).
+// BenchmarkExport writes n items as .xlsx (ids in order, then pages by id; StreamWriter).
 // Run: go test ./internal/ledger/ -run XXX -bench Export -benchtime 3x
 func BenchmarkExport(b *testing.B) {
 	for _, n := range []int{1000, 10000} {

@@ -17,6 +17,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/luoshi/luoshi/internal/apperr"
+	"github.com/luoshi/luoshi/internal/audit"
 	"github.com/luoshi/luoshi/internal/i18n"
 	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/store"
@@ -306,7 +307,7 @@ func TestExportSheet(t *testing.T) {
 		f := setup(t, db)
 		hand := f.p["c-hand"]
 		want := 0
-		const total = 2101 // more than two keyset pages
+		const total = 2101 // more than two pages of reads by id
 		for i := range total {
 			in := f.input()
 			in.Title = "问题 " + strconv.Itoa(i)
@@ -446,4 +447,103 @@ func TestExportOpensInLibreOffice(t *testing.T) {
 	if res, err := f.l.Import(ctx, hand, "c", "台账.xlsx", s, nil); err != nil || res.Created != 30 {
 		t.Fatal(res, err)
 	}
+}
+
+// An import of many rows (several chunks of checks and multi-row writes)
+// records each row exactly as Create does: consecutive numbers in the
+// sheet's order, the light relighting would give, a "created" line on each
+// timeline, one audit entry each in an intact chain.
+func TestImportManyRows(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		hand := f.p["c-hand"]
+		if _, err := f.l.Create(ctx, hand, f.input()); err != nil { // takes WT-2026-000001
+			t.Fatal(err)
+		}
+		const n = 1101
+		rows := [][]any{append(append([]any{}, header...), "状态")}
+		deadlines := []string{"2026-11-02", "2026-11-04", "2026-11-13", "2026-12-31"}
+		people := []string{"c-k-off", "测试c-k-hand", "c-hand"}
+		for i := range n {
+			r := row(i+1, "第"+strconv.Itoa(i+1)+"项", people[i%len(people)], deadlines[i%len(deadlines)])
+			if people[i%len(people)] != "c-hand" {
+				r[6] = "东城区委政法委"
+			}
+			status := ""
+			if i%10 == 9 {
+				status = "草稿"
+			}
+			rows = append(rows, append(r, status))
+		}
+		s, err := ledger.ParseSheet(book(t, rows, nil))
+		if err != nil || len(s.Errors) != 0 || len(s.Rows) != n {
+			t.Fatalf("parse: %v %+v", err, s.Errors)
+		}
+		calls := 0
+		res, err := f.l.Import(ctx, hand, "c", "多行.xlsx", s, func(done, total int) {
+			calls++
+			if done != calls || total != n {
+				t.Fatalf("progress %d/%d at call %d", done, total, calls)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Created != n || res.Drafts != n/10 || res.First != "WT-2026-000002" || res.Last != "WT-2026-001102" || calls != n {
+			t.Fatalf("result %+v (progress calls %d)", res, calls)
+		}
+		for i, num := range res.Numbers {
+			if want := "WT-2026-" + strconv.Itoa(1000002 + i)[1:]; num != want {
+				t.Fatalf("number %d = %s, want %s", i, num, want)
+			}
+		}
+		// the sheet's order, units and people
+		for _, i := range []int{0, 1, 2, 9, 499, 500, 1100} {
+			pr, err := f.l.ByNumber(ctx, hand, res.Numbers[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantUnit, wantStatus := "c-k", ledger.Open
+			if i%3 == 2 {
+				wantUnit = "c"
+			}
+			if i%10 == 9 {
+				wantStatus = ledger.Draft
+			}
+			if pr.Title != "第"+strconv.Itoa(i+1)+"项" || pr.UnitCode != wantUnit || pr.Status != wantStatus ||
+				pr.Deadline != deadlines[i%len(deadlines)] || pr.Responsible == "" || pr.StartDay != "2026-11-02" {
+				t.Fatalf("row %d: %+v", i, pr)
+			}
+		}
+		// every stored light is what relighting computes
+		if changed, err := f.l.RefreshLights(ctx); err != nil || changed != 0 {
+			t.Fatalf("relighting changed %d lights (%v)", changed, err)
+		}
+		var lights int
+		db.Read.QueryRow(`SELECT COUNT(DISTINCT light) FROM problems`).Scan(&lights)
+		if lights < 2 {
+			t.Fatalf("%d distinct lights: the test deadlines should give more", lights)
+		}
+		var created, noEvent, creates int
+		db.Read.QueryRow(`SELECT COUNT(*) FROM problem_events WHERE kind = 'created'`).Scan(&created)
+		db.Read.QueryRow(`SELECT COUNT(*) FROM problems pr WHERE NOT EXISTS (SELECT 1 FROM problem_events e
+			WHERE e.problem_id = pr.id AND e.kind = 'created' AND e.to_status = pr.status AND e.actor_id = $1)`, hand.UserID).Scan(&noEvent)
+		db.Read.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE action = 'problem.create'`).Scan(&creates)
+		if created != n+1 || noEvent != 0 || creates != n+1 {
+			t.Fatalf("%d created events, %d items without theirs, %d create entries", created, noEvent, creates)
+		}
+		var obj string
+		db.Read.QueryRow(`SELECT object_id FROM audit_log WHERE action = 'problem.create' ORDER BY seq DESC LIMIT 1`).Scan(&obj)
+		if obj != res.Last {
+			t.Fatalf("last create entry is for %s, want %s", obj, res.Last)
+		}
+		if _, err := audit.Verify(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		// the next item continues the numbers
+		pr, err := f.l.Create(ctx, hand, f.input())
+		if err != nil || pr.Number != "WT-2026-001103" {
+			t.Fatalf("next: %s %v", pr.Number, err)
+		}
+	})
 }

@@ -1,0 +1,192 @@
+// Command ledgerbench measures the problem ledger's reads and its daily job
+// on a database that bench/gen filled (with --problems), in process, the way
+// the server calls them:
+//
+//	go run ./bench/ledgerbench --data DIR [--db URL] [--n 40] [--daily]
+//
+// It prints, per realistic list filter, the p50/p95/max of List (the count
+// and the first page of 50), the same for the province-level dashboard, and
+// with --daily the time of one run of the daily job (RefreshLights, Escalate).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/luoshi/luoshi/internal/ledger"
+	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/store"
+)
+
+func main() {
+	data := flag.String("data", "", "data folder of the SQLite database (DIR/luoshi.db)")
+	dbURL := flag.String("db", "", "postgres:// URL instead of SQLite")
+	n := flag.Int("n", 40, "iterations per read")
+	daily := flag.Bool("daily", false, "also run the daily job (RefreshLights, Escalate) once, timed")
+	only := flag.String("only", "", "comma-separated case names to run (default all)")
+	flag.Parse()
+	if err := run(*data, *dbURL, *n, *daily, *only); err != nil {
+		fmt.Fprintln(os.Stderr, "ledgerbench:", err)
+		os.Exit(1)
+	}
+}
+
+func principalOf(ctx context.Context, db *store.DB, query string, args ...any) (*org.Principal, error) {
+	var id int64
+	if err := db.Read.QueryRowContext(ctx, query, args...).Scan(&id); err != nil {
+		return nil, fmt.Errorf("%s: %w", query, err)
+	}
+	return org.LoadPrincipal(ctx, db.Read, id)
+}
+
+func run(data, dbURL string, n int, daily bool, only string) error {
+	target := dbURL
+	if target == "" {
+		target = filepath.Join(data, "luoshi.db")
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, target)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	t0 := time.Now()
+	if _, err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Printf("migrations checked/applied in %.1f s\n", time.Since(t0).Seconds())
+	l := ledger.New(db, nil)
+	var items int
+	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM problems`).Scan(&items); err != nil {
+		return err
+	}
+	// the province inspector of bench/gen: an inspector of the province's 政法委
+	province, err := principalOf(ctx, db, `SELECT MIN(ur.user_id) FROM user_roles ur JOIN users us ON us.id = ur.user_id
+		JOIN units u ON u.id = us.unit_id WHERE ur.role = 'inspector' AND u.code = 'qh-zfw'`)
+	if err != nil {
+		return err
+	}
+	// an organ leader (a county's public security bureau: a big organ with police posts)
+	leader, err := principalOf(ctx, db, `SELECT MIN(ur.user_id) FROM user_roles ur JOIN units u ON u.id = ur.scope_unit_id
+		WHERE ur.role = 'leader' AND u.kind = 'organ' AND u.depth = 4 AND u.code LIKE '%-ga'`)
+	if err != nil {
+		return err
+	}
+	var city, organ, respName string
+	if err := db.Read.QueryRowContext(ctx, `SELECT code FROM units WHERE kind = 'city' ORDER BY id LIMIT 1`).Scan(&city); err != nil {
+		return fmt.Errorf("city: %w", err)
+	}
+	if err := db.Read.QueryRowContext(ctx, `SELECT code FROM units WHERE id = $1`, leader.UnitID).Scan(&organ); err != nil {
+		return err
+	}
+	// a responsible person with items: the one of the middle item
+	if err := db.Read.QueryRowContext(ctx, `SELECT us.username FROM problems pr JOIN users us ON us.id = pr.responsible_id
+		WHERE pr.id >= (SELECT MAX(id) / 2 FROM problems) ORDER BY pr.id LIMIT 1`).Scan(&respName); err != nil {
+		return fmt.Errorf("responsible: %w", err)
+	}
+	today := time.Now().In(time.FixedZone("CST", 8*3600))
+	from, to := today.AddDate(0, 0, -30).Format(time.DateOnly), today.AddDate(0, 0, -1).Format(time.DateOnly)
+	fmt.Printf("%s, %d items; province inspector %s, organ leader %s of %s, city %s, responsible %s\n",
+		db.Dialect, items, province.Username, leader.Username, organ, city, respName)
+
+	type listCase struct {
+		name string
+		p    *org.Principal
+		f    ledger.Filter
+	}
+	cases := []listCase{
+		{"province-default", province, ledger.Filter{}},
+		{"city-subtree+in_progress", province, ledger.Filter{Unit: city, Status: "in_progress"}},
+		{"province-red", province, ledger.Filter{Light: "red"}},
+		{"province-red-sort-light", province, ledger.Filter{Light: "red", Sort: "light"}},
+		{"province-active+deadline-range", province, ledger.Filter{Status: ledger.StatusActive, DeadlineFrom: from, DeadlineTo: to}},
+		{"province-deadline-range", province, ledger.Filter{DeadlineFrom: from, DeadlineTo: to}},
+		{"province-responsible", province, ledger.Filter{Responsible: respName}},
+		{"province-q-number", province, ledger.Filter{Q: "WT-B-00123"}},
+		{"province-q-title", province, ledger.Filter{Q: "基准问题 4321"}},
+		{"province-created-newest", province, ledger.Filter{Sort: "-created"}},
+		{"organ-leader-default", leader, ledger.Filter{}},
+		{"organ-leader-active", leader, ledger.Filter{Status: ledger.StatusActive}},
+		{"organ-leader-red", leader, ledger.Filter{Light: "red"}},
+	}
+	want := map[string]bool{}
+	for _, s := range strings.Split(only, ",") {
+		if s != "" {
+			want[s] = true
+		}
+	}
+	measure := func(name string, fn func() (string, error)) error {
+		if len(want) > 0 && !want[name] {
+			return nil
+		}
+		var ds []time.Duration
+		var info string
+		began := time.Now()
+		// a slow case stops after 20 s of runs (at least 3 timed ones)
+		for i := 0; i < n+1 && (i < 4 || time.Since(began) < 20*time.Second); i++ {
+			t := time.Now()
+			s, err := fn()
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			if i == 0 {
+				info = s // the first (cold) run is left out of the figures
+				continue
+			}
+			ds = append(ds, time.Since(t))
+		}
+		slices.Sort(ds)
+		p := func(q float64) time.Duration { return ds[min(len(ds)-1, int(q*float64(len(ds))))] }
+		fmt.Printf("%-34s p50 %8.2f ms  p95 %8.2f ms  max %8.2f ms  runs %2d  %s\n", name, ms(p(0.5)), ms(p(0.95)), ms(ds[len(ds)-1]), len(ds), info)
+		return nil
+	}
+	for _, c := range cases {
+		if err := measure(c.name, func() (string, error) {
+			page, total, err := l.List(ctx, c.p, c.f)
+			return fmt.Sprintf("(%d of %d)", len(page), total), err
+		}); err != nil {
+			return err
+		}
+	}
+	for _, c := range []struct {
+		name string
+		p    *org.Principal
+		unit string
+	}{{"dashboard-province", province, ""}, {"dashboard-city", province, city}, {"dashboard-organ", leader, organ}} {
+		if err := measure(c.name, func() (string, error) {
+			b, err := l.Dashboard(ctx, c.p, c.unit)
+			return fmt.Sprintf("(%d items)", b.Total.Count), err
+		}); err != nil {
+			return err
+		}
+	}
+	if daily {
+		var open int
+		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM problems WHERE status IN ('open', 'in_progress', 'reopened', 'pending_verification', 'draft')`).Scan(&open); err != nil {
+			return err
+		}
+		t := time.Now()
+		relit, err := l.RefreshLights(ctx)
+		if err != nil {
+			return err
+		}
+		tl := time.Since(t)
+		t = time.Now()
+		sent, err := l.Escalate(ctx)
+		if err != nil {
+			return err
+		}
+		te := time.Since(t)
+		fmt.Printf("daily job over %d unclosed items: RefreshLights %.2f s (%d relit), Escalate %.2f s (%d digests), total %.2f s\n",
+			open, tl.Seconds(), relit, te.Seconds(), sent, (tl + te).Seconds())
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
