@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -54,25 +55,31 @@ func TestBrowserDashboard(t *testing.T) {
 	}
 	rendered()
 
-	// a click on city1's bar in the ranking chart: its overdue items
-	pt := browsertest.Eval[struct {
-		X float64 `json:"x"`
-		Y float64 `json:"y"`
-	}](b, `(() => { const el = document.querySelector('.chart[data-chart="children"]');
+	// a click on city1's bar in the ranking chart: its overdue items. The bar
+	// is found anew before each try: on a busy machine the chart may still be
+	// laying out (or animating) when the first point is computed.
+	var status int
+	for try := 1; ; try++ {
+		pt := browsertest.Eval[struct {
+			X float64 `json:"x"`
+			Y float64 `json:"y"`
+		}](b, `(() => { const el = document.querySelector('.chart[data-chart="children"]');
 		el.scrollIntoView({block: "center"});
 		const r = el.getBoundingClientRect(), c = echarts.getInstanceByDom(el);
 		const [x, y] = c.convertToPixel({seriesIndex: 0}, [1, 0]);
 		return {x: r.left + x, y: r.top + y}; })()`)
-	var status int
-	func() {
-		ctx, cancel := context.WithTimeout(b.Ctx, browsertest.StepTimeout)
-		defer cancel()
+		ctx, cancel := context.WithTimeout(b.Ctx, 5*time.Second)
 		resp, err := chromedp.RunResponse(ctx, chromedp.MouseClickXY(pt.X, pt.Y))
-		if err != nil {
+		cancel()
+		if err == nil && resp != nil {
+			status = int(resp.Status)
+			break
+		}
+		if try == 3 {
 			t.Fatalf("click on the bar at %v: %v", pt, err)
 		}
-		status = int(resp.Status)
-	}()
+		time.Sleep(time.Second)
+	}
 	if u := b.URL(); status != http.StatusOK || u != srv.URL+"/problems?light=red&status=active&unit=city1" {
 		t.Fatalf("the bar led to %s (%d)", u, status)
 	}
