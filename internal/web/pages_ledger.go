@@ -1077,25 +1077,13 @@ func (s *Server) ledgerWorkbench(ctx context.Context, p *org.Principal) *ledgerH
 
 func (s *Server) ledgerHomeData(ctx context.Context, p *org.Principal) (*ledgerHome, error) {
 	h := &ledgerHome{}
-	for _, st := range []ledger.Status{ledger.Open, ledger.InProgress, ledger.Reopened} {
-		items, _, err := s.Ledger.List(ctx, p, ledger.Filter{Mine: true, Status: string(st), Sort: "deadline", Limit: homeItems})
-		if err != nil {
-			return nil, err
-		}
-		h.Mine = append(h.Mine, items...)
+	// one list of the active states (open, in progress, reopened): an active
+	// item always has its deadline, so the order needs no help with blanks
+	mine, _, err := s.Ledger.List(ctx, p, ledger.Filter{Mine: true, Status: "active", Sort: "deadline", Limit: homeItems})
+	if err != nil {
+		return nil, err
 	}
-	slices.SortStableFunc(h.Mine, func(a, b ledger.Problem) int {
-		switch {
-		case a.Deadline == b.Deadline:
-			return 0
-		case a.Deadline == "":
-			return 1
-		case b.Deadline == "":
-			return -1
-		}
-		return strings.Compare(a.Deadline, b.Deadline)
-	})
-	h.Mine = h.Mine[:min(len(h.Mine), homeItems)]
+	h.Mine = mine
 	pick := func(f ledger.Filter, ok func(*ledger.Problem) bool) ([]ledger.Problem, error) {
 		f.Limit = ledger.MaxPage
 		items, _, err := s.Ledger.List(ctx, p, f)
@@ -1108,7 +1096,6 @@ func (s *Server) ledgerHomeData(ctx context.Context, p *org.Principal) (*ledgerH
 		return out, err
 	}
 	verifier := func(pr *ledger.Problem) bool { return ledger.CheckVerifier(p, pr) == nil }
-	var err error
 	if h.ShowVerify = org.CanAnywhere(p, org.ProblemVerify) || p.Has(org.RoleLeader); h.ShowVerify {
 		if h.Verify, err = pick(ledger.Filter{Status: string(ledger.Pending), Sort: "deadline"}, verifier); err != nil {
 			return nil, err
