@@ -290,6 +290,8 @@ func Print(w interface{ Write([]byte) (int, error) }, base string, logins []Logi
 		}
 		sb.WriteString("\n")
 	}
-	fmt.Fprintf(&sb, "\nEvery demo account's password is %q.\n\n", Password)
+	fmt.Fprintf(&sb, "\nEvery demo account's password is %q.\n", Password)
+	fmt.Fprintf(&sb, "The public pages need no account: %s/report (report a problem), %s/report/lookup (follow one),\n"+
+		"%s/transparency (figures), %s/projects (projects for the people, ratings).\n\n", base, base, base, base)
 	w.Write([]byte(sb.String()))
 }
