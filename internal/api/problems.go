@@ -440,9 +440,6 @@ func (s *server) problemAttachment(w http.ResponseWriter, r *http.Request, p *or
 	return nil
 }
 
-// ContentDisposition names a download for the web pages too.
-func ContentDisposition(name string) string { return contentDisposition(name) }
-
 // contentDisposition names a download: an ASCII fallback for old clients and
 // the real (often Chinese) name as RFC 5987 UTF-8 in filename*.
 func contentDisposition(name string) string {

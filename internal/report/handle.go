@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,8 +16,6 @@ import (
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/store"
 )
-
-func readFile(path string) ([]byte, error) { return os.ReadFile(path) }
 
 // Lead is a report as the staff who handle it see it. The reporter's identity
 // is not part of it: it is read only through RevealIdentity.

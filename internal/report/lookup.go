@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"strconv"
 	"time"
 
@@ -311,7 +312,7 @@ func (r *Reports) openFile(ctx context.Context, id int64, receipt string, wrappe
 		if f.ID != fileID {
 			continue
 		}
-		ct, err := readFile(r.sealedPath(f.sha))
+		ct, err := os.ReadFile(r.sealedPath(f.sha))
 		if err != nil {
 			return File{}, nil, err
 		}

@@ -216,10 +216,3 @@ func nullID(id int64) any {
 	}
 	return id
 }
-
-func nullStr(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}

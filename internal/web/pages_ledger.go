@@ -799,13 +799,19 @@ func (s *Server) problemFile(w http.ResponseWriter, r *http.Request, p *org.Prin
 		return
 	}
 	defer file.Close()
+	downloadHeaders(w, f.MIME, f.Name)
+	http.ServeContent(w, r, "", time.UnixMilli(f.CreatedAt), file)
+}
+
+// downloadHeaders mark an answer as a file download: the type checked on
+// upload, never sniffed, never shown inline, never cached.
+func downloadHeaders(w http.ResponseWriter, mime, name string) {
 	h := w.Header()
-	h.Set("Content-Type", f.MIME)
-	h.Set("Content-Disposition", attachmentDisposition(f.Name))
+	h.Set("Content-Type", mime)
+	h.Set("Content-Disposition", attachmentDisposition(name))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "sandbox")
 	h.Set("Cache-Control", "private, no-store")
-	http.ServeContent(w, r, "", time.UnixMilli(f.CreatedAt), file)
 }
 
 // attachmentDisposition names a download: an ASCII fallback for old clients

@@ -394,12 +394,7 @@ func (s *Server) projectFile(w http.ResponseWriter, r *http.Request, p *org.Prin
 		return
 	}
 	defer file.Close()
-	h := w.Header()
-	h.Set("Content-Type", f.MIME)
-	h.Set("Content-Disposition", attachmentDisposition(f.Name))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "sandbox")
-	h.Set("Cache-Control", "private, no-store")
+	downloadHeaders(w, f.MIME, f.Name)
 	http.ServeContent(w, r, "", time.UnixMilli(f.CreatedAt), file)
 }
 

@@ -313,16 +313,10 @@ func (s *Server) reportFile(w http.ResponseWriter, r *http.Request) {
 	sendFile(w, f, data)
 }
 
-// sendFile answers a download: the type checked on upload, never sniffed,
-// never shown inline, never cached.
+// sendFile answers a download of a report's (decrypted) file.
 func sendFile(w http.ResponseWriter, f report.File, data []byte) {
-	h := w.Header()
-	h.Set("Content-Type", f.MIME)
-	h.Set("Content-Disposition", api.ContentDisposition(f.Name))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "sandbox")
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("Content-Length", strconv.Itoa(len(data)))
+	downloadHeaders(w, f.MIME, f.Name)
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.Write(data)
 }
 
