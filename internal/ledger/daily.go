@@ -36,6 +36,12 @@ func (l *Ledger) Job(log *slog.Logger) jobs.Job {
 	}}
 }
 
+// TallyJob folds the pending count changes into the dashboard counts, so
+// the delta tables stay short and the dashboard reads stay fast.
+func (l *Ledger) TallyJob() jobs.Job {
+	return jobs.Job{Name: "ledger_tally", Every: time.Minute, Lease: 5 * time.Minute, Run: l.CompactTally}
+}
+
 // lightRow is what relighting needs of an item.
 type lightRow struct {
 	id              int64

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -145,15 +146,25 @@ func (l *Ledger) Dashboard(ctx context.Context, p *org.Principal, unitCode strin
 	b.Today = calendar.FormatDay(today)
 	base := Filter{Unit: unit.Code}
 	with := func(mod func(f *Filter)) Filter { f := base; mod(&f); return f }
+	// Whoever may read the whole subtree sees exactly its maintained counts
+	// (tally.go); anyone else (reach by responsibility only) is counted live.
+	var t *tallyScope
+	if !liveCounts && org.Can(p, Read, unit.Path) {
+		whole, err := l.wholeTree(ctx, unit.Path)
+		if err != nil {
+			return b, err
+		}
+		t = &tallyScope{id: unit.ID, path: unit.Path, whole: whole}
+	}
 
 	// The parts read different rows and fill different fields: they run side
 	// by side on the read pool, so a big subtree costs its slowest query
 	// rather than the sum of them.
 	var wg sync.WaitGroup
 	errs := make([]error, 3)
-	wg.Go(func() { errs[0] = l.countDimensions(ctx, p, &b, base, with) })
-	wg.Go(func() { errs[1] = l.countChildren(ctx, p, &b, unit, base) })
-	wg.Go(func() { errs[2] = l.countWeeks(ctx, p, &b, base, today) })
+	wg.Go(func() { errs[0] = l.countDimensions(ctx, p, t, &b, base, with) })
+	wg.Go(func() { errs[1] = l.countChildren(ctx, p, t, &b, unit, base) })
+	wg.Go(func() { errs[2] = l.countWeeks(ctx, p, t, &b, base, today) })
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
@@ -165,18 +176,28 @@ func (l *Ledger) Dashboard(ctx context.Context, p *org.Principal, unitCode strin
 
 // countDimensions fills the totals and the counts by status, light, class
 // and source from one GROUP BY (at most a few hundred groups).
-func (l *Ledger) countDimensions(ctx context.Context, p *org.Principal, b *Board, base Filter, with func(func(*Filter)) Filter) error {
+func (l *Ledger) countDimensions(ctx context.Context, p *org.Principal, t *tallyScope, b *Board, base Filter, with func(func(*Filter)) Filter) error {
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	w, ok, err := l.where(ctx, p, base, arg)
-	if err != nil {
-		return err
+	ok := true
+	var w string
+	if t == nil {
+		var err error
+		if w, ok, err = l.where(ctx, p, base, arg); err != nil {
+			return err
+		}
 	}
 	status, light, class, source := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	if ok {
-		rows, err := l.DB.Read.QueryContext(ctx, `SELECT pr.status, pr.light, pr.class, pr.source,
+		var rows *sql.Rows
+		var err error
+		if t != nil {
+			rows, err = l.tallyDimensions(ctx, t.id, t.path, t.whole)
+		} else {
+			rows, err = l.DB.Read.QueryContext(ctx, `SELECT pr.status, pr.light, pr.class, pr.source,
 			CASE WHEN pr.supervised_at IS NULL THEN 0 ELSE 1 END, COUNT(*)
 			FROM problems pr JOIN units u ON u.id = pr.unit_id WHERE `+w+` GROUP BY 1, 2, 3, 4, 5`, args...)
+		}
 		if err != nil {
 			return err
 		}
@@ -222,15 +243,27 @@ func (l *Ledger) countDimensions(ctx context.Context, p *org.Principal, b *Board
 	return nil
 }
 
+// acc is a ranking row being counted; shown once it holds items (or is open).
+type acc struct {
+	row   ChildRow
+	shown bool
+}
+
+// liveCounts makes every dashboard count live (tests compare both ways).
+var liveCounts bool
+
+// tallyScope names a subtree counted from the maintained counts.
+type tallyScope struct {
+	id    int64
+	path  string
+	whole bool // the unit is the only root: every pending change is in it
+}
+
 // countChildren fills the overdue ranking of the unit's direct children:
 // the counts are grouped by unit in SQL (one row per unit holding items) and
 // folded into the child whose subtree holds the unit.
-func (l *Ledger) countChildren(ctx context.Context, p *org.Principal, b *Board, unit org.Unit, base Filter) error {
+func (l *Ledger) countChildren(ctx context.Context, p *org.Principal, t *tallyScope, b *Board, unit org.Unit, base Filter) error {
 	// the children: all direct ones, closed units only while they hold items
-	type acc struct {
-		row   ChildRow
-		shown bool
-	}
 	b.Children = []ChildRow{}
 	kids := map[string]*acc{} // path segment (the child's id) → row
 	var order []string
@@ -255,6 +288,26 @@ func (l *Ledger) countChildren(ctx context.Context, p *org.Principal, b *Board, 
 		return err
 	}
 	own := &acc{row: ChildRow{Code: unit.Code, Name: unit.Name, Own: true}}
+
+	put := func(a *acc, c unitCount) {
+		a.row.Total.Count += c.N
+		a.row.Active.Count += c.Active
+		a.row.Overdue.Count += c.Red
+		a.shown = a.shown || c.N != 0
+	}
+	if t != nil {
+		ownC, kidC, err := l.tallyUnits(ctx, t.id, t.path, t.whole)
+		if err != nil {
+			return err
+		}
+		put(own, ownC)
+		for seg, c := range kidC {
+			if a := kids[seg]; a != nil {
+				put(a, c)
+			}
+		}
+		return l.finishChildren(b, own, kids, order)
+	}
 
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
@@ -284,15 +337,17 @@ func (l *Ledger) countChildren(ctx context.Context, p *org.Principal, b *Board, 
 					continue // cannot happen: the path lies in the unit's subtree
 				}
 			}
-			a.row.Total.Count += n
-			a.row.Active.Count += active
-			a.row.Overdue.Count += red
-			a.shown = true
+			put(a, unitCount{N: n, Active: active, Red: red})
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
 	}
+	return l.finishChildren(b, own, kids, order)
+}
+
+// finishChildren links each shown row to its list and orders the ranking.
+func (l *Ledger) finishChildren(b *Board, own *acc, kids map[string]*acc, order []string) error {
 	fill := func(r *ChildRow) {
 		f := Filter{Unit: r.Code, Direct: r.Own}
 		r.Total.Key, r.Total.Filter = "total", f
@@ -329,7 +384,7 @@ func weekStart(d time.Time) time.Time {
 // countWeeks fills the created-vs-closed series of the last Weeks ISO weeks
 // (China time): recorded by created_at, closed by the day of 销号 of the
 // items closed now (a reopened item no longer counts as closed).
-func (l *Ledger) countWeeks(ctx context.Context, p *org.Principal, b *Board, base Filter, today time.Time) error {
+func (l *Ledger) countWeeks(ctx context.Context, p *org.Principal, t *tallyScope, b *Board, base Filter, today time.Time) error {
 	first := weekStart(today).AddDate(0, 0, -7*(Weeks-1))
 	last := first.AddDate(0, 0, 7*Weeks-1)
 	for i := range Weeks {
@@ -342,6 +397,30 @@ func (l *Ledger) countWeeks(ctx context.Context, p *org.Principal, b *Board, bas
 		closed.ClosedFrom, closed.ClosedTo = from, to
 		b.Weeks = append(b.Weeks, Week{Label: strconv.Itoa(y) + "-W" + twoDigits(wk), From: from, To: to,
 			Created: Figure{Key: "created", Filter: created}, Closed: Figure{Key: "closed", Filter: closed}})
+	}
+	if t != nil {
+		days, err := l.tallyDays(ctx, t.id, t.path, t.whole, calendar.FormatDay(first), calendar.FormatDay(last))
+		if err != nil {
+			return err
+		}
+		for kind, byDay := range days {
+			for d, n := range byDay {
+				day, err := calendar.ParseDay(d)
+				if err != nil {
+					continue // a damaged day matches no week
+				}
+				i := int(day.Sub(first).Hours()) / (24 * 7)
+				if i < 0 || i >= Weeks {
+					continue
+				}
+				if kind == "created" {
+					b.Weeks[i].Created.Count += n
+				} else {
+					b.Weeks[i].Closed.Count += n
+				}
+			}
+		}
+		return nil
 	}
 	span := base
 	span.CreatedFrom, span.CreatedTo = calendar.FormatDay(first), calendar.FormatDay(last)

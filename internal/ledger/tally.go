@@ -1,0 +1,218 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+
+	"github.com/luoshi/luoshi/internal/store"
+)
+
+// The maintained counts (migration 00021): problem_tally and problem_days
+// hold each unit's whole subtree; triggers append changes keyed by an item's
+// own unit to the *_delta tables, and CompactTally folds them into every
+// ancestor. A reader adds the subtree's pending changes to the unit's rows,
+// so the figures are exact at every moment, compacted or not.
+
+// ancestorsSQL expands a unit's path ("/1/5/23/") into its ancestors' ids,
+// the unit itself included: a join term on units u and the expression of
+// an ancestor's id.
+func ancestorsSQL(d store.Dialect) (join, id string) {
+	if d == store.Postgres {
+		return `CROSS JOIN LATERAL unnest(string_to_array(trim(both '/' from u.path), '/')::bigint[]) a(id)`, "a.id"
+	}
+	// a table-valued function sees the tables before it; a subquery would not
+	return `JOIN json_each('[' || replace(trim(u.path, '/'), '/', ',') || ']') a`, "a.value"
+}
+
+// CompactTally folds the pending count changes into the rows of every
+// ancestor of the units they belong to. Safe to run on several nodes at
+// once: on PostgreSQL the changes are taken by one DELETE … RETURNING (each
+// change is folded once) under an advisory lock; SQLite has one writer.
+func (l *Ledger) CompactTally(ctx context.Context) error {
+	return l.DB.Tx(ctx, func(tx *sql.Tx) error {
+		return compactTally(ctx, tx, l.DB.Dialect)
+	})
+}
+
+func compactTally(ctx context.Context, tx *sql.Tx, d store.Dialect) error {
+	anc, aid := ancestorsSQL(d)
+	if d == store.Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7317001)`); err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`WITH moved AS (DELETE FROM problem_tally_delta RETURNING unit_id, status, light, class, source, supervised, n)
+			INSERT INTO problem_tally (unit_id, status, light, class, source, supervised, n)
+			SELECT ` + aid + `, m.status, m.light, m.class, m.source, m.supervised, SUM(m.n)
+			FROM moved m JOIN units u ON u.id = m.unit_id ` + anc + `
+			GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+			ON CONFLICT (unit_id, status, light, class, source, supervised) DO UPDATE SET n = problem_tally.n + EXCLUDED.n`,
+			`WITH moved AS (DELETE FROM problem_day_delta RETURNING unit_id, kind, day, n)
+			INSERT INTO problem_days (unit_id, kind, day, n)
+			SELECT ` + aid + `, m.kind, m.day, SUM(m.n)
+			FROM moved m JOIN units u ON u.id = m.unit_id ` + anc + `
+			GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+			ON CONFLICT (unit_id, kind, day) DO UPDATE SET n = problem_days.n + EXCLUDED.n`,
+			`DELETE FROM problem_tally WHERE n = 0`,
+			`DELETE FROM problem_days WHERE n = 0`,
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, q := range []string{
+		`INSERT INTO problem_tally (unit_id, status, light, class, source, supervised, n)
+		SELECT ` + aid + `, m.status, m.light, m.class, m.source, m.supervised, SUM(m.n)
+		FROM problem_tally_delta m JOIN units u ON u.id = m.unit_id ` + anc + `
+		WHERE true GROUP BY 1, 2, 3, 4, 5, 6
+		ON CONFLICT (unit_id, status, light, class, source, supervised) DO UPDATE SET n = n + excluded.n`,
+		`DELETE FROM problem_tally_delta`,
+		`INSERT INTO problem_days (unit_id, kind, day, n)
+		SELECT ` + aid + `, m.kind, m.day, SUM(m.n)
+		FROM problem_day_delta m JOIN units u ON u.id = m.unit_id ` + anc + `
+		WHERE true GROUP BY 1, 2, 3
+		ON CONFLICT (unit_id, kind, day) DO UPDATE SET n = n + excluded.n`,
+		`DELETE FROM problem_day_delta`,
+		`DELETE FROM problem_tally WHERE n = 0`,
+		`DELETE FROM problem_days WHERE n = 0`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pendingSQL is the condition on the pending changes of a subtree: none for
+// the whole tree, otherwise the units in the path range.
+func pendingSQL(alias, path string, whole bool, arg func(any) string) string {
+	if whole {
+		return "true"
+	}
+	return alias + ".unit_id IN (SELECT u.id FROM units u WHERE " + store.Subtree("u.path", path, arg) + ")"
+}
+
+// tallyDimensions answers the dashboard's dimension counts of a unit's
+// subtree from the maintained counts, in the shape of the live GROUP BY
+// (status, light, class, source, supervised, n).
+func (l *Ledger) tallyDimensions(ctx context.Context, unitID int64, path string, whole bool) (*sql.Rows, error) {
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	id := arg(unitID)
+	return l.DB.Read.QueryContext(ctx, `SELECT status, light, class, source, supervised, SUM(n) FROM (
+		SELECT status, light, class, source, supervised, n FROM problem_tally WHERE unit_id = `+id+`
+		UNION ALL
+		SELECT m.status, m.light, m.class, m.source, m.supervised, m.n FROM problem_tally_delta m WHERE `+pendingSQL("m", path, whole, arg)+`
+	) t GROUP BY 1, 2, 3, 4, 5`, args...)
+}
+
+// unitCount is a subtree's items, active items and active red items.
+type unitCount struct{ N, Active, Red int }
+
+func (c *unitCount) add(o unitCount) { c.N += o.N; c.Active += o.Active; c.Red += o.Red }
+func (c *unitCount) sub(o unitCount) { c.N -= o.N; c.Active -= o.Active; c.Red -= o.Red }
+
+const tallyActive = "t.status IN ('open', 'in_progress', 'reopened')"
+
+// tallyUnits answers the counts of each direct child's subtree (keyed by
+// the child's id, its path segment) and of the unit's own items (those on
+// none of its children) from the maintained counts.
+func (l *Ledger) tallyUnits(ctx context.Context, unitID int64, path string, whole bool) (own unitCount, kids map[string]unitCount, err error) {
+	sums := `SUM(t.n), SUM(CASE WHEN ` + tallyActive + ` THEN t.n ELSE 0 END),
+		SUM(CASE WHEN ` + tallyActive + ` AND t.light = 'red' THEN t.n ELSE 0 END)`
+	kids = map[string]unitCount{}
+	var total unitCount
+	rows, err := l.DB.Read.QueryContext(ctx, `SELECT t.unit_id, `+sums+` FROM problem_tally t
+		WHERE t.unit_id = $1 OR t.unit_id IN (SELECT c.id FROM units c WHERE c.parent_id = $1)
+		GROUP BY t.unit_id`, unitID)
+	if err != nil {
+		return own, nil, err
+	}
+	for rows.Next() {
+		var id int64
+		var c unitCount
+		if err := rows.Scan(&id, &c.N, &c.Active, &c.Red); err != nil {
+			rows.Close()
+			return own, nil, err
+		}
+		if id == unitID {
+			total.add(c)
+		} else {
+			seg := strconv.FormatInt(id, 10)
+			k := kids[seg]
+			k.add(c)
+			kids[seg] = k
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return own, nil, err
+	}
+	// the pending changes, by the unit they belong to
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	rows, err = l.DB.Read.QueryContext(ctx, `SELECT u.path, `+sums+`
+		FROM problem_tally_delta t JOIN units u ON u.id = t.unit_id
+		WHERE `+pendingSQL("t", path, whole, arg)+` GROUP BY u.path`, args...)
+	if err != nil {
+		return own, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p string
+		var c unitCount
+		if err := rows.Scan(&p, &c.N, &c.Active, &c.Red); err != nil {
+			return own, nil, err
+		}
+		if len(p) < len(path) || p[:len(path)] != path {
+			continue // cannot happen: the change lies in the subtree
+		}
+		total.add(c)
+		if seg, _, ok := strings.Cut(p[len(path):], "/"); ok && seg != "" {
+			k := kids[seg]
+			k.add(c)
+			kids[seg] = k
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return own, nil, err
+	}
+	own = total
+	for _, k := range kids {
+		own.sub(k)
+	}
+	return own, kids, nil
+}
+
+// tallyDays answers the items recorded and closed per day from first to
+// last (YYYY-MM-DD, China time) in the unit's subtree, as kind → day → n.
+func (l *Ledger) tallyDays(ctx context.Context, unitID int64, path string, whole bool, first, last string) (map[string]map[string]int, error) {
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	id, from, to := arg(unitID), arg(first), arg(last)
+	rows, err := l.DB.Read.QueryContext(ctx, `SELECT kind, day, SUM(n) FROM (
+		SELECT kind, day, n FROM problem_days WHERE unit_id = `+id+` AND day >= `+from+` AND day <= `+to+`
+		UNION ALL
+		SELECT m.kind, m.day, m.n FROM problem_day_delta m WHERE m.day >= `+from+` AND m.day <= `+to+` AND `+pendingSQL("m", path, whole, arg)+`
+	) t GROUP BY 1, 2`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]map[string]int{"created": {}, "closed": {}}
+	for rows.Next() {
+		var kind, day string
+		var n int
+		if err := rows.Scan(&kind, &day, &n); err != nil {
+			return nil, err
+		}
+		if out[kind] != nil {
+			out[kind][day] += n
+		}
+	}
+	return out, rows.Err()
+}
