@@ -92,6 +92,8 @@ type Input struct {
 	Start         string `json:"start"`
 	End           string `json:"end"`
 	Public        bool   `json:"public"`
+	// NeedID is the 群众点单 need this project takes (接单), if any.
+	NeedID int64 `json:"need_id,omitempty"`
 }
 
 // Normalize trims the fields.

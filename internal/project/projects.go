@@ -25,6 +25,10 @@ type Projects struct {
 	DB    *store.DB
 	Files *attach.Store
 	Clock func() time.Time
+	// Tokens signs the 群众点单 vote forms; Limit counts public actions per
+	// address (the reporting channel's buckets). Both set by the server.
+	Tokens Tokens
+	Limit  rating.Limiter
 }
 
 // New returns the projects.
@@ -150,9 +154,14 @@ func (s *Projects) Create(ctx context.Context, p *org.Principal, in Input) (Proj
 			boolInt(in.Public), string(Proposed), p.UserID, now).Scan(&id); err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, tx, audit.Event{Actor: p.Actor(), Action: "project.create", ObjectType: "project",
-			ObjectID: number, UnitID: unit.ID, Detail: map[string]any{"title": in.Title, "area": in.Area, "public": in.Public}})
-		return err
+		if _, err = audit.Append(ctx, tx, audit.Event{Actor: p.Actor(), Action: "project.create", ObjectType: "project",
+			ObjectID: number, UnitID: unit.ID, Detail: map[string]any{"title": in.Title, "area": in.Area, "public": in.Public}}); err != nil {
+			return err
+		}
+		if in.NeedID != 0 {
+			return takeNeed(ctx, tx, p, in.NeedID, id, number, now)
+		}
+		return nil
 	})
 	if err != nil {
 		return Project{}, err

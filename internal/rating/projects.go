@@ -71,14 +71,21 @@ func (r *Ratings) secret(ctx context.Context) ([]byte, error) {
 	return hex.DecodeString(v)
 }
 
-func mac(secret []byte, projectID int64, nonce string) string {
+func mac(secret []byte, purpose string, id int64, nonce string) string {
 	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(TargetProject + ":" + strconv.FormatInt(projectID, 10) + ":" + nonce))
+	m.Write([]byte(purpose + ":" + strconv.FormatInt(id, 10) + ":" + nonce))
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 // Token hands out a fresh rating token for a project's public page.
 func (r *Ratings) Token(ctx context.Context, projectID int64) (string, error) {
+	return r.TokenFor(ctx, TargetProject, projectID)
+}
+
+// TokenFor hands out a fresh single-use token for a public action (purpose)
+// on one object: other capabilities' cookie-free public forms (群众点单
+// votes) use the same scheme.
+func (r *Ratings) TokenFor(ctx context.Context, purpose string, id int64) (string, error) {
 	secret, err := r.secret(ctx)
 	if err != nil {
 		return "", err
@@ -86,11 +93,17 @@ func (r *Ratings) Token(ctx context.Context, projectID int64) (string, error) {
 	b := make([]byte, 16)
 	rand.Read(b)
 	nonce := base64.RawURLEncoding.EncodeToString(b)
-	return nonce + "." + mac(secret, projectID, nonce), nil
+	return nonce + "." + mac(secret, purpose, id, nonce), nil
 }
 
 // checkToken returns the token's nonce when it is genuine for the project.
 func (r *Ratings) checkToken(ctx context.Context, projectID int64, token string) (string, error) {
+	return r.CheckTokenFor(ctx, TargetProject, projectID, token)
+}
+
+// CheckTokenFor returns the nonce of a token made by TokenFor for the same
+// purpose and object; the caller makes the nonce single-use.
+func (r *Ratings) CheckTokenFor(ctx context.Context, purpose string, id int64, token string) (string, error) {
 	nonce, sum, ok := strings.Cut(strings.TrimSpace(token), ".")
 	if !ok || len(nonce) != 22 {
 		return "", apperr.Invalidf("token", "err.rating.token")
@@ -99,7 +112,7 @@ func (r *Ratings) checkToken(ctx context.Context, projectID int64, token string)
 	if err != nil {
 		return "", err
 	}
-	if !hmac.Equal([]byte(sum), []byte(mac(secret, projectID, nonce))) {
+	if !hmac.Equal([]byte(sum), []byte(mac(secret, purpose, id, nonce))) {
 		return "", apperr.Invalidf("token", "err.rating.token")
 	}
 	return nonce, nil

@@ -185,7 +185,7 @@ func (r *Reports) Lookup(ctx context.Context, receipt, key string) (*View, error
 	}
 	failedBefore := err == nil
 	if locked > now {
-		checkKey(key, "") // same cost as any other answer
+		CheckKey(key, "") // same cost as any other answer
 		return nil, ErrLocked
 	}
 	var v View
@@ -199,7 +199,7 @@ func (r *Reports) Lookup(ctx context.Context, receipt, key string) (*View, error
 	} else if err != nil {
 		return nil, err
 	}
-	if receipt == "" || key == "" || !checkKey(key, hash) {
+	if receipt == "" || key == "" || !CheckKey(key, hash) {
 		return nil, r.lookupFailed(ctx, rh)
 	}
 	if failedBefore { // a success clears the count (a write only when there is one)

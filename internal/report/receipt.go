@@ -126,8 +126,8 @@ func HashKey(key string) string { return password.HashWith(key, KeyParams) }
 // the same time as a wrong key.
 var dummyHash = HashKey(NewKey())
 
-// checkKey compares a key with a stored hash (or the dummy when hash is "").
-func checkKey(key, hash string) bool {
+// CheckKey compares a key with a stored hash (or the dummy when hash is "").
+func CheckKey(key, hash string) bool {
 	if hash == "" {
 		password.Check(key, dummyHash)
 		return false
