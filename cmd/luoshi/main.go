@@ -204,8 +204,12 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 		if _, err := demo.LoadRatings(ctx, db, reports, l, ratings); err != nil {
 			return fmt.Errorf("load demo ratings: %w", err)
 		}
-		if _, err := demo.LoadProjects(ctx, db, project.New(db, l.Files), ratings); err != nil {
+		projects := project.New(db, l.Files)
+		if _, err := demo.LoadProjects(ctx, db, projects, ratings); err != nil {
 			return fmt.Errorf("load demo projects: %w", err)
+		}
+		if _, err := demo.LoadNeeds(ctx, db, projects, ratings); err != nil {
+			return fmt.Errorf("load demo needs: %w", err)
 		}
 	case demoMode:
 		fmt.Fprintln(stdout, "The database already holds data: the demo was not loaded again (demo logins below still work if it was loaded before).")

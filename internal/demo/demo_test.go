@@ -119,6 +119,14 @@ func TestDemoRatings(t *testing.T) {
 		if np, err := demo.LoadProjects(ctx, db, p, g); err != nil || np < 12 {
 			t.Fatalf("projects %d: %v", np, err)
 		}
+		if nn, err := demo.LoadNeeds(ctx, db, p, g); err != nil || nn < 5 {
+			t.Fatalf("needs %d: %v", nn, err)
+		}
+		var needStates, votes int
+		db.Read.QueryRowContext(ctx, `SELECT COUNT(DISTINCT status), SUM(votes) FROM needs`).Scan(&needStates, &votes)
+		if needStates != len(project.NeedStatuses) || votes == 0 {
+			t.Errorf("needs in %d states with %d votes", needStates, votes)
+		}
 		var statuses int
 		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(DISTINCT status) FROM projects`).Scan(&statuses); err != nil || statuses != len(project.Statuses) {
 			t.Errorf("projects in %d statuses: %v", statuses, err)

@@ -447,3 +447,29 @@ func (s *Projects) DeclineNeed(ctx context.Context, p *org.Principal, id int64, 
 	}
 	return s.Need(ctx, p, id)
 }
+
+// UnitChoice is a unit the public may address a need to.
+type UnitChoice struct {
+	Code, Name string
+	Depth      int
+}
+
+// PublicUnits lists the open units down to the organs (departments are the
+// organs' business), in tree order, for the public proposal form.
+func (s *Projects) PublicUnits(ctx context.Context) ([]UnitChoice, error) {
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT code, name, depth FROM units
+		WHERE closed_at IS NULL AND kind <> 'department' ORDER BY path LIMIT 5000`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []UnitChoice
+	for rows.Next() {
+		var u UnitChoice
+		if err := rows.Scan(&u.Code, &u.Name, &u.Depth); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}

@@ -71,6 +71,7 @@ func (s *Server) registerPages() {
 	s.registerReportPages()
 	s.registerRatingPages()
 	s.registerProjectPages()
+	s.registerNeedPages()
 	s.registerNotifyPages()
 
 	s.handle("GET /account", s.full(s.accountPage))
@@ -118,6 +119,8 @@ var funcs = template.FuncMap{
 		return time.UnixMilli(ms).In(cst).Format("2006-01-02")
 	},
 	"add": func(a, b int) int { return a + b },
+	// indent shows a unit's depth in a plain <select> (no markup in options)
+	"indent": func(depth int) string { return strings.Repeat("　", max(depth, 0)) },
 	"json": func(v any) string {
 		if v == nil {
 			return ""

@@ -27,6 +27,7 @@ func (s *Server) registerProjectPages() {
 	s.handle("GET /projects/{id}", s.publicProject)
 	s.handle("POST /projects/{id}/rate", s.rateProject)
 	s.handle("GET /projects/{id}/qr.png", s.projectQR)
+	s.handle("GET /projects/{id}/poster", s.projectPoster)
 
 	s.handle("GET /staff/projects", s.full(s.projectsPage))
 	s.handle("GET /staff/projects/new", s.full(s.projectNewPage))
@@ -254,6 +255,7 @@ func (s *Server) projectNewPage(w http.ResponseWriter, r *http.Request, p *org.P
 	pg := s.newPage(r, "ui.project.new_title", "staff_projects")
 	today := time.Now().In(cst).Format(time.DateOnly)
 	pg.Vals = url.Values{"unit_code": {p.UnitCode}, "start": {today}, "area": {project.Areas[0]}}
+	s.needProjectVals(r, p, pg.Vals)
 	s.render(w, r, http.StatusOK, "project_form", pg)
 }
 
@@ -261,9 +263,11 @@ func (s *Server) projectCreate(w http.ResponseWriter, r *http.Request, p *org.Pr
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	r.ParseForm()
 	f := r.PostForm
-	pr, err := s.Projects.Create(r.Context(), p, project.Input{Title: f.Get("title"), Area: f.Get("area"), UnitCode: f.Get("unit_code"),
+	in := project.Input{Title: f.Get("title"), Area: f.Get("area"), UnitCode: f.Get("unit_code"),
 		Leader: f.Get("leader"), Handler: f.Get("handler"), Beneficiaries: f.Get("beneficiaries"), Plan: f.Get("plan"),
-		Measures: f.Get("measures"), Start: f.Get("start"), End: f.Get("end"), Public: f.Get("public") == "1"})
+		Measures: f.Get("measures"), Start: f.Get("start"), End: f.Get("end"), Public: f.Get("public") == "1"}
+	in.NeedID, _ = strconv.ParseInt(f.Get("need_id"), 10, 64)
+	pr, err := s.Projects.Create(r.Context(), p, in)
 	if err != nil {
 		pg := s.newPage(r, "ui.project.new_title", "staff_projects")
 		pg.Vals = f
@@ -425,4 +429,28 @@ func (s *Server) projectQR(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "image/png")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Write(buf.Bytes())
+}
+
+// projectPoster is a printable A4 poster of a public project: title, unit,
+// period and the QR code that opens the rating page on a phone, for service
+// windows and notice boards.
+func (s *Server) projectPoster(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.errorPage(w, r, http.StatusNotFound)
+		return
+	}
+	pr, err := s.Projects.PublicGet(r.Context(), id)
+	if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	pg := s.newPage(r, "ui.project.public_title", "projects")
+	pg.P = nil
+	pg.Title = pr.Title
+	pg.D = struct {
+		P   project.Project
+		URL string
+	}{pr, s.publicURL(r) + "/projects/" + strconv.FormatInt(id, 10)}
+	s.render(w, r, http.StatusOK, "project_poster", pg)
 }

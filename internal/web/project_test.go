@@ -90,6 +90,8 @@ func TestProjectFlow(t *testing.T) {
 			t.Fatalf("qr: %d %v", qr.Status, err)
 		}
 		expect(t, pub.get("/projects/"+strings.TrimPrefix(hidden, "/staff/projects/")+"/qr.png"), http.StatusNotFound)
+		expect(t, pub.get("/projects/"+id+"/poster"), 200, `id="poster-qr"`, `src="/projects/`+id+`/qr.png"`, "诉讼服务延时办", "手机扫码")
+		expect(t, pub.get("/projects/"+strings.TrimPrefix(hidden, "/staff/projects/")+"/poster"), http.StatusNotFound)
 
 		// finish and evaluate
 		clerk.postFiles(path+"/done", url.Values{"milestone": {ms[1][1]}}, map[string][]byte{"照片.pdf": []byte("%PDF-1.4 photo")})

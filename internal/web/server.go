@@ -84,6 +84,7 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 	s.Ratings = rating.New(db, s.Ledger)
 	s.Ratings.Limit = s.Reports.LimitPublic
 	s.Projects = project.New(db, s.Ledger.Files)
+	s.Projects.Tokens, s.Projects.Limit = s.Ratings, s.Reports.LimitPublic
 	s.handle("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", s.Metrics.Handler())
 	s.routes = append(s.routes, "GET /metrics")
