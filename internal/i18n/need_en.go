@@ -49,8 +49,8 @@ func init() {
 		"ui.need.status.declined":     "Declined",
 		"msg.need.voted":              "Your support is counted, thank you.",
 		"msg.need.saved":              "Saved.",
-		"ui.project.poster": "Print a poster",
-		"ui.project.poster_kicker": "Practical matters for the people",
-		"ui.project.poster_call": "Scan with your phone to follow the progress and rate the result",
+		"ui.project.poster":           "Print a poster",
+		"ui.project.poster_kicker":    "Practical matters for the people",
+		"ui.project.poster_call":      "Scan with your phone to follow the progress and rate the result",
 	})
 }

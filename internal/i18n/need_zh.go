@@ -49,8 +49,8 @@ func init() {
 		"ui.need.status.declined":     "不予接单",
 		"msg.need.voted":              "已记下您的支持,谢谢。",
 		"msg.need.saved":              "已保存。",
-		"ui.project.poster": "打印宣传海报",
-		"ui.project.poster_kicker": "我为群众办实事",
-		"ui.project.poster_call": "手机扫码,查看进展、评价办理效果",
+		"ui.project.poster":           "打印宣传海报",
+		"ui.project.poster_kicker":    "我为群众办实事",
+		"ui.project.poster_call":      "手机扫码,查看进展、评价办理效果",
 	})
 }

@@ -34,7 +34,7 @@ func (s *Server) registerNeedPages() {
 const keyNeedStatus = "ui" + ".need.status."
 
 func (p *page) NeedStatusName(st string) string { return p.T(keyNeedStatus + st) }
-func (p *page) NeedStatusList() []string       { return project.NeedStatuses }
+func (p *page) NeedStatusList() []string        { return project.NeedStatuses }
 
 type publicNeedsData struct {
 	Items  []project.Need
