@@ -232,7 +232,7 @@ func GenerateProblems(ctx context.Context, db *store.DB, cfg ProblemsConfig) err
 	}
 	// fresh statistics (and, on PostgreSQL, a set visibility map for
 	// index-only scans) before anything is measured
-	for _, t := range []string{"problems", "problem_events"} {
+	for _, t := range []string{"problems", "problem_events", "problem_tally", "problem_days"} {
 		stmt := "ANALYZE " + t
 		if db.Dialect == store.Postgres {
 			stmt = "VACUUM ANALYZE " + t
