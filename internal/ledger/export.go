@@ -34,7 +34,7 @@ func (l *Ledger) Each(ctx context.Context, p *org.Principal, f Filter, fn func(P
 		return err
 	}
 	from := ` FROM problems pr`
-	if strings.Contains(w, "u.path") {
+	if strings.Contains(w, "(u.path") { // not the subqueries "(ru.path", "(fu.path"
 		from += ` JOIN units u ON u.id = pr.unit_id`
 	}
 	rows, err := l.DB.Read.QueryContext(ctx, `SELECT pr.id`+from+` WHERE `+w+` ORDER BY `+orderBy(f.Sort), args...)
