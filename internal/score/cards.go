@@ -17,8 +17,20 @@ import (
 )
 
 // Read is the action that shows a unit's scorecard: whoever may read the
-// unit's ledger may read its card.
+// unit's ledger may read its card; so may whoever audits the unit
+// (administrators, inspectors, discipline officers), since the card holds
+// figures only, no item.
 const Read = org.ProblemRead
+
+// CanRead reports whether p may read the card of the unit at path.
+func CanRead(p *org.Principal, path string) bool {
+	return org.Can(p, Read, path) || org.Can(p, org.AuditRead, path)
+}
+
+// CanReadAnywhere reports whether p may read some card (the menu entry).
+func CanReadAnywhere(p *org.Principal) bool {
+	return org.CanAnywhere(p, Read) || org.CanAnywhere(p, org.AuditRead)
+}
 
 // Scorer computes, publishes and serves the scorecards.
 type Scorer struct {

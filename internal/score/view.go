@@ -167,7 +167,7 @@ func (s *Scorer) View(ctx context.Context, p *org.Principal, code, periodKey str
 		}
 		return View{}, err
 	}
-	if !org.Can(p, Read, u.Path) {
+	if !CanRead(p, u.Path) {
 		return View{}, apperr.ErrNotFound
 	}
 	f, err := s.Formula(ctx)
@@ -224,7 +224,7 @@ func (s *Scorer) View(ctx context.Context, p *org.Principal, code, periodKey str
 
 func canReadCode(ctx context.Context, q store.Queryer, p *org.Principal, id int64) bool {
 	u, err := org.UnitByID(ctx, q, id)
-	return err == nil && org.Can(p, Read, u.Path)
+	return err == nil && CanRead(p, u.Path)
 }
 
 // sortCards orders cards by rank (unranked last), then code.

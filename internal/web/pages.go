@@ -72,6 +72,7 @@ func (s *Server) registerPages() {
 	s.registerRatingPages()
 	s.registerProjectPages()
 	s.registerNotifyPages()
+	s.registerScorePages()
 
 	s.handle("GET /account", s.full(s.accountPage))
 	s.handle("GET /account/password", s.full(s.passwordPage))

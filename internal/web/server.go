@@ -25,6 +25,7 @@ import (
 	"github.com/luoshi/luoshi/internal/project"
 	"github.com/luoshi/luoshi/internal/rating"
 	"github.com/luoshi/luoshi/internal/report"
+	"github.com/luoshi/luoshi/internal/score"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/vault"
 )
@@ -49,6 +50,7 @@ type Server struct {
 	Reports  *report.Reports
 	Ratings  *rating.Ratings
 	Projects *project.Projects
+	Score    *score.Scorer // 民标 (pages_score.go sets it when nil)
 
 	mux    *http.ServeMux
 	routes []string   // every registered pattern, for the route tests
