@@ -11,6 +11,7 @@ func init() {
 		"err.score.note_long":         "The note may have at most %d characters.",
 		"err.score.period_future":     "Period %s has not begun: it cannot be published.",
 		"err.score.published":         "The scorecards of %s are already published with formula version %d; tick “confirm republishing” to publish them again with the formula in force.",
+		"err.score.unit_required":     "Give a unit code (unit).",
 		"err.score.number":            "Enter a whole number.",
 		"msg.score.published":         "The period's scorecards are published.",
 		"msg.score.formula_saved":     "The formula is saved as a new version; published scorecards stay as they are until republished.",

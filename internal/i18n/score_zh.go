@@ -11,6 +11,7 @@ func init() {
 		"err.score.note_long":         "说明最多%d字。",
 		"err.score.period_future":     "期间“%s”尚未开始,不能发布。",
 		"err.score.published":         "期间“%s”的民标已按第%d版公式发布;如需按现行公式重新发布,请勾选“确认重新发布”。",
+		"err.score.unit_required":     "请指定单位编码(unit)。",
 		"err.score.number":            "请填写整数。",
 		"msg.score.published":         "本期民标已发布。",
 		"msg.score.formula_saved":     "民标公式已保存为新版本;已发布的民标不变,需重新发布才按新公式计算。",

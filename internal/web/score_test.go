@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -76,5 +77,41 @@ func TestScorecardPages(t *testing.T) {
 		}
 		expect(t, insp.get(card), 200, "发布(第1次)", "v2")
 		expect(t, admin.post("/scorecards/publish", pub), http.StatusConflict, "已按第2版公式发布")
+
+		// the API: parts with inputs, the formula version, the publication
+		r = insp.get("/api/v1/scorecards?unit=county1&period=2025-Q3")
+		var body struct {
+			Unit           string `json:"unit"`
+			FormulaVersion int    `json:"formula_version"`
+			Published      *struct {
+				Revision int `json:"revision"`
+			} `json:"published"`
+			Parts []struct {
+				Key     string `json:"key"`
+				Enough  bool   `json:"enough"`
+				Figures []struct {
+					Key string `json:"key"`
+					Num int    `json:"numerator"`
+					Den int    `json:"denominator"`
+				} `json:"figures"`
+			} `json:"parts"`
+			History []struct {
+				Period string `json:"period"`
+			} `json:"history"`
+		}
+		if err := json.Unmarshal([]byte(r.Body), &body); err != nil || r.Status != 200 {
+			t.Fatalf("api: %d %s", r.Status, r.Body)
+		}
+		if body.Unit != "county1" || body.FormulaVersion != 2 || body.Published == nil || len(body.Parts) != 5 || len(body.History) != 6 {
+			t.Errorf("api body %+v", body)
+		}
+		if c := body.Parts[1]; c.Key != "closure" || !c.Enough || c.Figures[0].Num != 6 || c.Figures[0].Den != 6 {
+			t.Errorf("closure part %+v", c)
+		}
+		if body.Parts[0].Enough || body.Parts[4].Enough {
+			t.Errorf("people or study counted on no data: %+v", body.Parts)
+		}
+		expect(t, handler.get("/api/v1/scorecards?unit=city2&period=2025-Q3"), http.StatusNotFound)
+		expect(t, insp.get("/api/v1/scorecards?unit=county1&period=Q3"), http.StatusBadRequest)
 	})
 }
