@@ -34,8 +34,10 @@ type Item struct {
 	ClosedAt int64
 	// CloseNote is the note of the closing request (a "closed" event is written with it).
 	CloseNote string
-	Notes     []string // progress notes, one event each
+	Notes     []string // progress notes, one event each, from ten days before the deadline
 	Source    string
+	// ReopenedOn, with Reopens, writes the 回头看 event that reopened it on that day.
+	ReopenedOn string
 }
 
 // chinaNoon is 12:00 in China on day d (YYYY-MM-DD) in unix ms.
@@ -84,11 +86,17 @@ func AddItems(ctx context.Context, q store.Queryer, items []Item) ([]int64, erro
 			return nil, err
 		}
 		ids = append(ids, id)
-		at := created
+		at := chinaNoon(it.Deadline) - 10*24*3600*1000
 		for _, note := range it.Notes {
 			at += 3600 * 1000
 			if _, err := q.ExecContext(ctx, `INSERT INTO problem_events (problem_id, at, actor_name, kind, note) VALUES ($1, $2, 'test', 'progress', $3)`,
 				id, at, note); err != nil {
+				return nil, err
+			}
+		}
+		if it.ReopenedOn != "" {
+			if _, err := q.ExecContext(ctx, `INSERT INTO problem_events (problem_id, at, actor_name, kind, from_status, to_status, note) VALUES ($1, $2, 'test', 'review_recurred', 'closed', 'reopened', '回头看发现问题反弹')`,
+				id, chinaNoon(it.ReopenedOn)); err != nil {
 				return nil, err
 			}
 		}
