@@ -29,6 +29,7 @@ import (
 	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/score"
 	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/warn"
 )
 
 // Prefix is where the API lives.
@@ -44,6 +45,7 @@ type Deps struct {
 	Ratings  *rating.Ratings
 	Projects *project.Projects
 	Score    *score.Scorer
+	Warn     *warn.Warner
 }
 
 type server struct {
@@ -100,6 +102,7 @@ func Register(mux *http.ServeMux, d Deps) []string {
 	s.registerRatings(authed, public)
 	s.registerProjects(authed, public)
 	s.registerScore(authed)
+	s.registerWarnings(authed)
 
 	authed("GET "+Prefix+"/tokens", s.listTokens)
 	authed("POST "+Prefix+"/tokens", s.createToken)

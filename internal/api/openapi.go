@@ -351,6 +351,7 @@ func openapiDoc() obj {
 	ratingsDoc(paths, schemas)
 	projectsDoc(paths, schemas)
 	scoreDoc(paths, schemas)
+	warningsDoc(paths, schemas)
 
 	return obj{
 		"openapi": "3.1.0",

@@ -275,19 +275,19 @@ const MinReason = 10
 // Dismiss sets a flag aside with a reason. The flag must be present now
 // (computed for the period), so nothing can be dismissed in advance.
 func (w *Warner) Dismiss(ctx context.Context, p *org.Principal, unitCode, periodKey, kind, subject, reason string) error {
-	reason = strings.TrimSpace(reason)
-	if utf8.RuneCountInString(reason) < MinReason {
-		return apperr.Invalidf("reason", "err.warn.reason", MinReason)
-	}
-	if utf8.RuneCountInString(reason) > 1000 {
-		return apperr.Invalidf("reason", "err.warn.reason_long", 1000)
-	}
 	u, err := org.UnitByCode(ctx, w.DB.Read, strings.TrimSpace(unitCode))
 	if err != nil || !score.CanRead(p, u.Path) {
 		return apperr.ErrNotFound
 	}
 	if !CanDismiss(p, u.Path) {
 		return apperr.ErrForbidden
+	}
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) < MinReason {
+		return apperr.Invalidf("reason", "err.warn.reason", MinReason)
+	}
+	if utf8.RuneCountInString(reason) > 1000 {
+		return apperr.Invalidf("reason", "err.warn.reason_long", 1000)
 	}
 	flags, err := w.List(ctx, p, unitCode, periodKey)
 	if err != nil {

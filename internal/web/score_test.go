@@ -115,3 +115,56 @@ func TestScorecardPages(t *testing.T) {
 		expect(t, insp.get("/api/v1/scorecards?unit=county1&period=Q3"), http.StatusBadRequest)
 	})
 }
+
+func TestWarningPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := fixture(t, db)
+		ctx := context.Background()
+		county, err := org.UnitByCode(ctx, db.Read, "county1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.AddItems(ctx, db.Write, st.Repeat(2, st.Item{UnitID: county.ID, Deadline: "2025-10-30", Status: "reopened",
+			Reopens: 1, ReopenedOn: "2025-08-30", Title: "窗口推诿问题"})); err != nil {
+			t.Fatal(err)
+		}
+		insp, handler := loggedIn(t, srv, "inspector1"), loggedIn(t, srv, "handler1")
+		page := "/warnings?unit=city1&period=2025-Q3"
+		expect(t, insp.get(page), 200, "回头看问题反弹", "本期回头看发现2件已销号问题反弹。", "窗口推诿问题", `action="/warnings/dismiss"`)
+		// the unit's own handler reads its flags but cannot dismiss them
+		r := handler.get("/warnings?unit=county1&period=2025-Q3")
+		expect(t, r, 200, "回头看问题反弹")
+		if strings.Contains(r.Body, `action="/warnings/dismiss"`) {
+			t.Error("the handler is offered the dismissal")
+		}
+		form := url.Values{"scope": {"city1"}, "period": {"2025-Q3"}, "unit": {"county1"}, "kind": {"reopened"}, "subject": {"2025-Q3"}, "reason": {"太短"}}
+		expect(t, handler.post("/warnings/dismiss", form), http.StatusForbidden)
+		expect(t, insp.post("/warnings/dismiss", form), http.StatusBadRequest, "请写明撤销预警的理由")
+		form.Set("reason", "两件均为群众新诉求,已另行立项,非原问题反弹")
+		if r := insp.post("/warnings/dismiss", form); r.Status != http.StatusSeeOther {
+			t.Fatalf("dismiss: %d\n%s", r.Status, r.Body)
+		}
+		expect(t, insp.get(page), 200, "已撤销:两件均为群众新诉求,已另行立项,非原问题反弹(inspector1")
+
+		r = insp.get("/api/v1/warnings?unit=city1&period=2025-Q3")
+		var body struct {
+			Flags []struct {
+				Kind      string `json:"kind"`
+				Unit      string `json:"unit"`
+				Dismissed *struct {
+					Reason string `json:"reason"`
+				} `json:"dismissed"`
+				Evidence []struct {
+					Link string `json:"link"`
+				} `json:"evidence"`
+			} `json:"flags"`
+		}
+		if err := json.Unmarshal([]byte(r.Body), &body); err != nil || len(body.Flags) != 1 {
+			t.Fatalf("api: %d %s", r.Status, r.Body)
+		}
+		if f := body.Flags[0]; f.Kind != "reopened" || f.Unit != "county1" || f.Dismissed == nil || len(f.Evidence) != 2 {
+			t.Errorf("api flag %+v", f)
+		}
+		expect(t, handler.get("/api/v1/warnings?unit=city2"), http.StatusNotFound)
+	})
+}
