@@ -207,6 +207,9 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 		if _, err := demo.LoadProjects(ctx, db, project.New(db, l.Files), ratings); err != nil {
 			return fmt.Errorf("load demo projects: %w", err)
 		}
+		if _, err := demo.LoadScore(ctx, db, l); err != nil {
+			return fmt.Errorf("load demo scorecards: %w", err)
+		}
 	case demoMode:
 		fmt.Fprintln(stdout, "The database already holds data: the demo was not loaded again (demo logins below still work if it was loaded before).")
 		logins = nil
