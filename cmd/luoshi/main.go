@@ -211,6 +211,9 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 		if _, err := demo.LoadNeeds(ctx, db, projects, ratings); err != nil {
 			return fmt.Errorf("load demo needs: %w", err)
 		}
+		if _, err := demo.LoadScore(ctx, db, l); err != nil {
+			return fmt.Errorf("load demo scorecards: %w", err)
+		}
 	case demoMode:
 		fmt.Fprintln(stdout, "The database already holds data: the demo was not loaded again (demo logins below still work if it was loaded before).")
 		logins = nil

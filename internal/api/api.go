@@ -27,7 +27,9 @@ import (
 	"github.com/luoshi/luoshi/internal/project"
 	"github.com/luoshi/luoshi/internal/rating"
 	"github.com/luoshi/luoshi/internal/report"
+	"github.com/luoshi/luoshi/internal/score"
 	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/warn"
 )
 
 // Prefix is where the API lives.
@@ -42,6 +44,8 @@ type Deps struct {
 	Reports  *report.Reports
 	Ratings  *rating.Ratings
 	Projects *project.Projects
+	Score    *score.Scorer
+	Warn     *warn.Warner
 }
 
 type server struct {
@@ -97,6 +101,8 @@ func Register(mux *http.ServeMux, d Deps) []string {
 	s.registerProblemDashboard(authed)
 	s.registerRatings(authed, public)
 	s.registerProjects(authed, public)
+	s.registerScore(authed)
+	s.registerWarnings(authed)
 
 	authed("GET "+Prefix+"/tokens", s.listTokens)
 	authed("POST "+Prefix+"/tokens", s.createToken)

@@ -350,6 +350,8 @@ func openapiDoc() obj {
 	problemFilesDoc(paths, schemas)
 	ratingsDoc(paths, schemas)
 	projectsDoc(paths, schemas)
+	scoreDoc(paths, schemas)
+	warningsDoc(paths, schemas)
 
 	return obj{
 		"openapi": "3.1.0",

@@ -73,6 +73,8 @@ func (s *Server) registerPages() {
 	s.registerProjectPages()
 	s.registerNeedPages()
 	s.registerNotifyPages()
+	s.registerScorePages()
+	s.registerWarnPages()
 
 	s.handle("GET /account", s.full(s.accountPage))
 	s.handle("GET /account/password", s.full(s.passwordPage))

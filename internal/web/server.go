@@ -25,8 +25,10 @@ import (
 	"github.com/luoshi/luoshi/internal/project"
 	"github.com/luoshi/luoshi/internal/rating"
 	"github.com/luoshi/luoshi/internal/report"
+	"github.com/luoshi/luoshi/internal/score"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/vault"
+	"github.com/luoshi/luoshi/internal/warn"
 )
 
 //go:embed static
@@ -49,6 +51,8 @@ type Server struct {
 	Reports  *report.Reports
 	Ratings  *rating.Ratings
 	Projects *project.Projects
+	Score    *score.Scorer // 民标 (pages_score.go sets it when nil)
+	Warn     *warn.Warner  // 形式主义预警 (pages_warn.go sets it when nil)
 
 	mux    *http.ServeMux
 	routes []string   // every registered pattern, for the route tests
@@ -93,7 +97,7 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 	s.routes = append(s.routes, "GET /static/")
 	s.registerPages()
 	for _, r := range api.Register(s.mux, api.Deps{DB: db, Policy: pol, Log: log, Ledger: s.Ledger, Reports: s.Reports, Ratings: s.Ratings,
-		Projects: s.Projects}) {
+		Projects: s.Projects, Score: s.Score, Warn: s.Warn}) {
 		s.routes = append(s.routes, r)
 	}
 	return s
