@@ -47,6 +47,12 @@ func fold(r rune) (rune, bool) {
 		}
 		return 0, false
 	}
+	if r >= hanFirst && r <= hanLast { // the common case: one table look-up
+		if s := hanFold[r-hanFirst]; s != 0 {
+			return s, true
+		}
+		return r, true
+	}
 	if s, ok := tradMap[r]; ok {
 		return s, true
 	}
@@ -66,3 +72,17 @@ func CountChars(s string) int {
 	}
 	return n
 }
+
+// The CJK Unified Ideographs block, where nearly every character of a
+// reflection lies: folded through a flat table instead of a map.
+const hanFirst, hanLast = 0x4E00, 0x9FFF
+
+var hanFold = func() []rune {
+	t := make([]rune, hanLast-hanFirst+1)
+	for from, to := range tradMap {
+		if from >= hanFirst && from <= hanLast {
+			t[from-hanFirst] = to
+		}
+	}
+	return t
+}()
