@@ -71,6 +71,7 @@ func (s *Server) registerPages() {
 	s.registerReportPages()
 	s.registerRatingPages()
 	s.registerProjectPages()
+	s.registerStudyPages()
 	s.registerNotifyPages()
 
 	s.handle("GET /account", s.full(s.accountPage))

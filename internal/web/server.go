@@ -26,6 +26,7 @@ import (
 	"github.com/luoshi/luoshi/internal/rating"
 	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/study"
 	"github.com/luoshi/luoshi/internal/vault"
 )
 
@@ -49,6 +50,7 @@ type Server struct {
 	Reports  *report.Reports
 	Ratings  *rating.Ratings
 	Projects *project.Projects
+	Study    *study.Service
 
 	mux    *http.ServeMux
 	routes []string   // every registered pattern, for the route tests
@@ -84,6 +86,7 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 	s.Ratings = rating.New(db, s.Ledger)
 	s.Ratings.Limit = s.Reports.LimitPublic
 	s.Projects = project.New(db, s.Ledger.Files)
+	s.Study = study.New(db, s.Ledger.Files)
 	s.handle("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", s.Metrics.Handler())
 	s.routes = append(s.routes, "GET /metrics")
