@@ -28,6 +28,7 @@ import (
 	"github.com/luoshi/luoshi/internal/rating"
 	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/study"
 )
 
 // Prefix is where the API lives.
@@ -42,6 +43,7 @@ type Deps struct {
 	Reports  *report.Reports
 	Ratings  *rating.Ratings
 	Projects *project.Projects
+	Study    *study.Service
 }
 
 type server struct {
@@ -97,6 +99,7 @@ func Register(mux *http.ServeMux, d Deps) []string {
 	s.registerProblemDashboard(authed)
 	s.registerRatings(authed, public)
 	s.registerProjects(authed, public)
+	s.registerStudy(authed)
 
 	authed("GET "+Prefix+"/tokens", s.listTokens)
 	authed("POST "+Prefix+"/tokens", s.createToken)

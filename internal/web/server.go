@@ -95,7 +95,7 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 	s.routes = append(s.routes, "GET /static/")
 	s.registerPages()
 	for _, r := range api.Register(s.mux, api.Deps{DB: db, Policy: pol, Log: log, Ledger: s.Ledger, Reports: s.Reports, Ratings: s.Ratings,
-		Projects: s.Projects}) {
+		Projects: s.Projects, Study: s.Study}) {
 		s.routes = append(s.routes, r)
 	}
 	return s
