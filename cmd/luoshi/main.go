@@ -34,6 +34,7 @@ import (
 	"github.com/luoshi/luoshi/internal/rating"
 	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/study"
 	"github.com/luoshi/luoshi/internal/vault"
 	"github.com/luoshi/luoshi/internal/web"
 )
@@ -213,6 +214,9 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 		}
 		if _, err := demo.LoadScore(ctx, db, l); err != nil {
 			return fmt.Errorf("load demo scorecards: %w", err)
+		}
+		if _, err := demo.LoadStudy(ctx, db, study.New(db, l.Files)); err != nil {
+			return fmt.Errorf("load demo study: %w", err)
 		}
 	case demoMode:
 		fmt.Fprintln(stdout, "The database already holds data: the demo was not loaded again (demo logins below still work if it was loaded before).")

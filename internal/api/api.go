@@ -29,6 +29,7 @@ import (
 	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/score"
 	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/study"
 	"github.com/luoshi/luoshi/internal/warn"
 )
 
@@ -46,6 +47,7 @@ type Deps struct {
 	Projects *project.Projects
 	Score    *score.Scorer
 	Warn     *warn.Warner
+	Study    *study.Service
 }
 
 type server struct {
@@ -103,6 +105,7 @@ func Register(mux *http.ServeMux, d Deps) []string {
 	s.registerProjects(authed, public)
 	s.registerScore(authed)
 	s.registerWarnings(authed)
+	s.registerStudy(authed)
 
 	authed("GET "+Prefix+"/tokens", s.listTokens)
 	authed("POST "+Prefix+"/tokens", s.createToken)

@@ -352,6 +352,7 @@ func openapiDoc() obj {
 	projectsDoc(paths, schemas)
 	scoreDoc(paths, schemas)
 	warningsDoc(paths, schemas)
+	studyDoc(paths, schemas)
 
 	return obj{
 		"openapi": "3.1.0",

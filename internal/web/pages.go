@@ -72,6 +72,7 @@ func (s *Server) registerPages() {
 	s.registerRatingPages()
 	s.registerProjectPages()
 	s.registerNeedPages()
+	s.registerStudyPages()
 	s.registerNotifyPages()
 	s.registerScorePages()
 	s.registerWarnPages()

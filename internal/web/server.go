@@ -27,6 +27,7 @@ import (
 	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/score"
 	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/study"
 	"github.com/luoshi/luoshi/internal/vault"
 	"github.com/luoshi/luoshi/internal/warn"
 )
@@ -53,6 +54,7 @@ type Server struct {
 	Projects *project.Projects
 	Score    *score.Scorer // 民标 (pages_score.go sets it when nil)
 	Warn     *warn.Warner  // 形式主义预警 (pages_warn.go sets it when nil)
+	Study    *study.Service
 
 	mux    *http.ServeMux
 	routes []string   // every registered pattern, for the route tests
@@ -89,6 +91,7 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 	s.Ratings.Limit = s.Reports.LimitPublic
 	s.Projects = project.New(db, s.Ledger.Files)
 	s.Projects.Tokens, s.Projects.Limit = s.Ratings, s.Reports.LimitPublic
+	s.Study = study.New(db, s.Ledger.Files)
 	s.handle("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", s.Metrics.Handler())
 	s.routes = append(s.routes, "GET /metrics")
@@ -97,7 +100,7 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 	s.routes = append(s.routes, "GET /static/")
 	s.registerPages()
 	for _, r := range api.Register(s.mux, api.Deps{DB: db, Policy: pol, Log: log, Ledger: s.Ledger, Reports: s.Reports, Ratings: s.Ratings,
-		Projects: s.Projects, Score: s.Score, Warn: s.Warn}) {
+		Projects: s.Projects, Score: s.Score, Warn: s.Warn, Study: s.Study}) {
 		s.routes = append(s.routes, r)
 	}
 	return s
