@@ -27,6 +27,7 @@ import (
 	"github.com/luoshi/luoshi/internal/project"
 	"github.com/luoshi/luoshi/internal/rating"
 	"github.com/luoshi/luoshi/internal/report"
+	"github.com/luoshi/luoshi/internal/search"
 	"github.com/luoshi/luoshi/internal/store"
 )
 
@@ -42,6 +43,7 @@ type Deps struct {
 	Reports  *report.Reports
 	Ratings  *rating.Ratings
 	Projects *project.Projects
+	Search   *search.Index
 }
 
 type server struct {
@@ -97,6 +99,7 @@ func Register(mux *http.ServeMux, d Deps) []string {
 	s.registerProblemDashboard(authed)
 	s.registerRatings(authed, public)
 	s.registerProjects(authed, public)
+	s.registerSearch(authed)
 
 	authed("GET "+Prefix+"/tokens", s.listTokens)
 	authed("POST "+Prefix+"/tokens", s.createToken)

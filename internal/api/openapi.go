@@ -350,6 +350,7 @@ func openapiDoc() obj {
 	problemFilesDoc(paths, schemas)
 	ratingsDoc(paths, schemas)
 	projectsDoc(paths, schemas)
+	searchDoc(paths, schemas)
 
 	return obj{
 		"openapi": "3.1.0",

@@ -10,10 +10,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/luoshi/luoshi/internal/jobs"
 	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/text"
@@ -189,10 +191,15 @@ func (ix *Index) blind(toks []string) []string {
 // batches. It returns the number of rows indexed. It is the indexer job's
 // work and runs before each search, so results are current; when nothing
 // changed it costs one indexed range read per kind.
-func (ix *Index) Sync(ctx context.Context) (int, error) {
+func (ix *Index) Sync(ctx context.Context) (int, error) { return ix.sync(ctx, -1) }
+
+// sync runs at most batches batches per kind (all when negative): a search
+// does a little so it sees recent changes, and leaves a large backlog (the
+// first build, an import) to the job.
+func (ix *Index) sync(ctx context.Context, batches int) (int, error) {
 	total := 0
 	for _, k := range ix.enabled() {
-		for {
+		for b := 0; batches < 0 || b < batches; b++ {
 			n, err := ix.syncBatch(ctx, sources[k])
 			total += n
 			if err != nil {
@@ -270,4 +277,17 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// Job keeps the index current between searches (a search syncs first too,
+// so the job's work is the bulk: the first build and large imports). Every
+// minute; a run indexes whatever changed, in batches.
+func (ix *Index) Job(log *slog.Logger) jobs.Job {
+	return jobs.Job{Name: "search_index", Every: time.Minute, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
+		n, err := ix.Sync(ctx)
+		if n > 0 && log != nil {
+			log.Info("search index", "indexed", n)
+		}
+		return err
+	}}
 }

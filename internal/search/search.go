@@ -55,7 +55,8 @@ type Result struct {
 }
 
 // Search finds the items p may read that match the query, most recently
-// changed first (the same order on both engines). The index is synced first.
+// changed first (the same order on both engines). Recent changes are
+// indexed first (a bounded amount; the job does the bulk).
 // Reports found are opened (their text is sealed) to check phrases and make
 // snippets; that read is audited.
 func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Result, error) {
@@ -86,7 +87,7 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 		}
 		unitPath = u.Path
 	}
-	if _, err := ix.Sync(ctx); err != nil {
+	if _, err := ix.sync(ctx, 2); err != nil {
 		return res, err
 	}
 

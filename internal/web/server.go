@@ -25,6 +25,7 @@ import (
 	"github.com/luoshi/luoshi/internal/project"
 	"github.com/luoshi/luoshi/internal/rating"
 	"github.com/luoshi/luoshi/internal/report"
+	"github.com/luoshi/luoshi/internal/search"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/vault"
 )
@@ -49,6 +50,7 @@ type Server struct {
 	Reports  *report.Reports
 	Ratings  *rating.Ratings
 	Projects *project.Projects
+	Search   *search.Index
 
 	mux    *http.ServeMux
 	routes []string   // every registered pattern, for the route tests
@@ -84,6 +86,7 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 	s.Ratings = rating.New(db, s.Ledger)
 	s.Ratings.Limit = s.Reports.LimitPublic
 	s.Projects = project.New(db, s.Ledger.Files)
+	s.Search = newSearch(s)
 	s.handle("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", s.Metrics.Handler())
 	s.routes = append(s.routes, "GET /metrics")
@@ -92,7 +95,7 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 	s.routes = append(s.routes, "GET /static/")
 	s.registerPages()
 	for _, r := range api.Register(s.mux, api.Deps{DB: db, Policy: pol, Log: log, Ledger: s.Ledger, Reports: s.Reports, Ratings: s.Ratings,
-		Projects: s.Projects}) {
+		Projects: s.Projects, Search: s.Search}) {
 		s.routes = append(s.routes, r)
 	}
 	return s

@@ -1,0 +1,57 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/search"
+)
+
+// Search and the text features of issue 7 (internal/search, internal/text).
+
+func (s *server) registerSearch(authed func(string, handlerFunc)) {
+	authed("GET "+Prefix+"/search", s.search)
+}
+
+func (s *server) search(w http.ResponseWriter, r *http.Request, p *org.Principal) error {
+	q := r.URL.Query()
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	res, err := s.Search.Search(r.Context(), p, search.Params{Q: q.Get("q"), Type: q.Get("type"), Unit: q.Get("unit"), Limit: limit})
+	if err != nil {
+		return err
+	}
+	if res.Hits == nil {
+		res.Hits = []search.Hit{}
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func searchDoc(paths, schemas obj) {
+	paths["/api/v1/search"] = obj{"get": op("search", "search",
+		"Search ledger items, reports/leads, projects and ratings the principal may read, by words, phrases, numbers or names "+
+			"(two-character Chinese terms such as 拆迁 work; \"…\" groups a phrase). Most recently changed first. "+
+			"Reports are searched by keyed hashes of their sealed text and opened only to check and show hits (audited).",
+		[]any{
+			query("q", "the query: terms separated by spaces, all must match; a term of several characters is a phrase", obj{"type": "string", "maxLength": search.MaxQuery}),
+			query("type", "only this kind", obj{"type": "string", "enum": search.Kinds}),
+			query("unit", "a unit code: only items in its subtree", obj{"type": "string"}),
+			query("limit", "hits wanted (default 20)", obj{"type": "integer", "minimum": 1, "maximum": search.MaxLimit}),
+		}, nil, obj{"200": ok("the hits", "SearchResult")}, "400")}
+	schemas["SearchHit"] = object([]string{"type", "id", "number", "title", "snippet", "marks", "unit", "updated_at"}, obj{
+		"type":       obj{"type": "string", "enum": search.Kinds},
+		"id":         integer("the item's id (its page: /problems/{id}, /clues/{id}, /staff/projects/{id}, /ratings/{id})"),
+		"number":     str("the item's number"),
+		"title":      str("title (a report's subject; a rating's rated item)"),
+		"snippet":    str("about 120 characters of the text around the first match"),
+		"marks":      obj{"type": "array", "description": "highlighted [start, end) character offsets in snippet", "items": obj{"type": "array", "items": obj{"type": "integer"}, "minItems": 2, "maxItems": 2}},
+		"unit":       str("the item's unit (a report's handling unit)"),
+		"updated_at": integer("last change, unix ms"),
+	})
+	schemas["SearchResult"] = object([]string{"hits", "more"}, obj{
+		"hits":           obj{"type": "array", "items": schemaRef("SearchHit")},
+		"more":           boolean("there are more hits than limit"),
+		"sealed_skipped": boolean("only one-character terms: report text (searchable only by two or more characters) was not searched"),
+	})
+}

@@ -1,0 +1,26 @@
+package i18n
+
+// Search, hot issues, routing suggestions: messages and UI texts, in English.
+func init() {
+	add(en, map[string]string{
+		"err.search.too_long": "A search is at most %d characters.",
+		"err.search.type":     "There is no such kind of item to search.",
+		"err.search.unit":     "No unit “%s” was found, or it is outside your scope.",
+
+		"ui.search.title":          "Search",
+		"ui.search.box":            "Search problems, leads, projects, ratings",
+		"ui.search.q":              "Search for",
+		"ui.search.type":           "Kind",
+		"ui.search.any_type":       "All",
+		"ui.search.unit":           "Unit code",
+		"ui.search.go":             "Search",
+		"ui.search.hint":           "Words separated by spaces must all occur; characters written together match together (拆迁补偿); quotes keep spaces inside a phrase. Two characters are enough (拆迁, 噪音); numbers, names and mixed terms work too (A3区 一米阳光).",
+		"ui.search.empty":          "Nothing matches.",
+		"ui.search.more":           "Many results: only the 50 most recently changed are shown. Add a word to narrow the search.",
+		"ui.search.sealed_skipped": "Report text is stored encrypted and can only be searched by terms of two or more characters; only the other items were searched.",
+		"ui.search.kind.problem":   "Ledger item",
+		"ui.search.kind.report":    "Report / lead",
+		"ui.search.kind.project":   "Project",
+		"ui.search.kind.rating":    "Rating",
+	})
+}

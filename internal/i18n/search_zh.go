@@ -1,0 +1,26 @@
+package i18n
+
+// 检索, 热点问题, 智能分办: messages and UI texts, in Chinese.
+func init() {
+	add(zh, map[string]string{
+		"err.search.too_long": "检索词最多%d字。",
+		"err.search.type":     "没有这种检索类别。",
+		"err.search.unit":     "没有找到单位“%s”,或不在您的管理范围内。",
+
+		"ui.search.title":          "检索",
+		"ui.search.box":            "检索问题、线索、项目、评价",
+		"ui.search.q":              "检索词",
+		"ui.search.type":           "类别",
+		"ui.search.any_type":       "全部",
+		"ui.search.unit":           "单位代码",
+		"ui.search.go":             "检索",
+		"ui.search.hint":           "多个词用空格分开,须同时出现;连写的词按原样连续匹配(如“拆迁补偿”),加引号可包含空格。两个字即可检索(如“拆迁”“噪音”),也可输入编号、姓名、数字(如“A3区 一米阳光”)。",
+		"ui.search.empty":          "没有找到匹配的内容。",
+		"ui.search.more":           "结果较多,只显示最近更新的50条,请加词缩小范围。",
+		"ui.search.sealed_skipped": "举报线索正文加密存储,只能按两个字及以上的词检索;本次只检索了其他内容。",
+		"ui.search.kind.problem":   "问题台账",
+		"ui.search.kind.report":    "举报线索",
+		"ui.search.kind.project":   "办实事项目",
+		"ui.search.kind.rating":    "好差评",
+	})
+}

@@ -1,0 +1,116 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/luoshi/luoshi/internal/apperr"
+	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/report"
+	"github.com/luoshi/luoshi/internal/search"
+)
+
+// The staff search box (internal/search): a form in the page header, and
+// the results page with highlighted snippets.
+
+func (s *Server) registerSearchPages() {
+	s.handle("GET /search", s.full(s.searchPage))
+}
+
+// newSearch builds the index over the server's capabilities; report text is
+// searchable only when the reporting channel seals with the vault (its key
+// also makes the blind tokens).
+func newSearch(s *Server) *search.Index {
+	var blind func(string, []string) []string
+	if vs, ok := s.Reports.Seal.(report.VaultSealer); ok {
+		blind = vs.V.BlindTokens
+	}
+	return search.New(s.DB, s.Reports, blind)
+}
+
+// seg is a piece of a snippet, highlighted or not.
+type seg struct {
+	Text string
+	Hit  bool
+}
+
+type searchHit struct {
+	search.Hit
+	Segs []seg
+	URL  string
+}
+
+type searchData struct {
+	Q, Type, Unit string
+	Searched      bool
+	Hits          []searchHit
+	More          bool
+	SealedSkipped bool
+}
+
+// SearchKinds lists the kinds for the filter.
+func (p *page) SearchKinds() []string { return search.Kinds }
+
+// SearchKindName is a kind's display name.
+func (p *page) SearchKindName(k string) string { return p.T(keySearchKind + k) }
+
+const keySearchKind = "ui" + ".search.kind."
+
+func hitURL(h search.Hit) string {
+	id := strconv.FormatInt(h.ID, 10)
+	switch h.Type {
+	case "problem":
+		return "/problems/" + id
+	case "report":
+		return "/clues/" + id
+	case "project":
+		return "/staff/projects/" + id
+	default:
+		return "/ratings/" + id
+	}
+}
+
+func segments(snippet string, marks [][2]int) []seg {
+	r := []rune(snippet)
+	var out []seg
+	at := 0
+	for _, m := range marks {
+		if m[0] < at || m[1] > len(r) {
+			continue
+		}
+		if m[0] > at {
+			out = append(out, seg{Text: string(r[at:m[0]])})
+		}
+		out = append(out, seg{Text: string(r[m[0]:m[1]]), Hit: true})
+		at = m[1]
+	}
+	if at < len(r) {
+		out = append(out, seg{Text: string(r[at:])})
+	}
+	return out
+}
+
+func (s *Server) searchPage(w http.ResponseWriter, r *http.Request, p *org.Principal) {
+	pg := s.newPage(r, "ui.search.title", "search")
+	q := r.URL.Query()
+	d := searchData{Q: q.Get("q"), Type: q.Get("type"), Unit: q.Get("unit")}
+	pg.Vals = q
+	status := http.StatusOK
+	if d.Q != "" {
+		d.Searched = true
+		res, err := s.Search.Search(r.Context(), p, search.Params{Q: d.Q, Type: d.Type, Unit: d.Unit, Limit: 50})
+		if err != nil {
+			if apperr.As(err) == nil {
+				s.failPage(w, r, err)
+				return
+			}
+			status = s.formError(r, pg, "search", err)
+		}
+		for _, h := range res.Hits {
+			d.Hits = append(d.Hits, searchHit{Hit: h, Segs: segments(h.Snippet, h.Marks), URL: hitURL(h)})
+		}
+		d.More, d.SealedSkipped = res.More, res.SealedSkipped
+	}
+	pg.D = d
+	s.render(w, r, status, "search", pg)
+}
