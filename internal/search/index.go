@@ -12,6 +12,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -255,14 +256,19 @@ func (ix *Index) syncBatch(ctx context.Context, src source) (int, error) {
 		cols[i] = ix.tokens(&docs[i])
 		mark = max(mark, docs[i].Updated)
 	}
+	// one statement for the batch: FTS5 flushes its pending terms at every
+	// statement's savepoint, so row-by-row inserts would write a segment each
+	var vals []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	for i, d := range docs {
+		vals = append(vals, "("+arg(d.Kind)+", "+arg(d.ID)+", "+arg(boolInt(d.Sealed))+", "+arg(cols[i])+", "+arg(d.Updated)+")")
+	}
 	err = ix.DB.Tx(ctx, func(tx *sql.Tx) error {
-		for i, d := range docs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO search_docs (kind, ref_id, sealed, tokens, src_updated)
-				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, ref_id) DO UPDATE
-				SET sealed = excluded.sealed, tokens = excluded.tokens, src_updated = excluded.src_updated`,
-				d.Kind, d.ID, boolInt(d.Sealed), cols[i], d.Updated); err != nil {
-				return err
-			}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO search_docs (kind, ref_id, sealed, tokens, src_updated)
+			VALUES `+strings.Join(vals, ", ")+` ON CONFLICT (kind, ref_id) DO UPDATE
+			SET sealed = excluded.sealed, tokens = excluded.tokens, src_updated = excluded.src_updated`, args...); err != nil {
+			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO search_marks (kind, mark) VALUES ($1, $2)
 			ON CONFLICT (kind) DO UPDATE SET mark = CASE WHEN excluded.mark > search_marks.mark THEN excluded.mark ELSE search_marks.mark END`,

@@ -230,7 +230,7 @@ func (ix *Index) branch(kind string, p *org.Principal, expr, unitPath string, ar
 	// (every argument taken above belongs to a branch that is used)
 	var match string
 	if ix.DB.Dialect == store.Postgres {
-		match = `search_docs sd WHERE to_tsvector('simple', sd.tokens) @@ to_tsquery('simple', ` + arg(expr) + `)`
+		match = `search_docs sd WHERE sd.tsv @@ to_tsquery('simple', ` + arg(expr) + `)`
 	} else {
 		match = `search_fts JOIN search_docs sd ON sd.id = search_fts.rowid WHERE search_fts MATCH ` + arg(expr)
 	}

@@ -91,7 +91,7 @@ func Snippet(s, raw string, width int) (string, [][2]int) {
 		}
 		for _, n := range needles(raw) {
 			for i := 0; i+len(n) <= len(compact); i++ {
-				if string(compact[i:i+len(n)]) == string(n) {
+				if compact[i] == n[0] && slices.Equal(compact[i:i+len(n)], n) {
 					spans = append(spans, [2]int{at[i], at[i+len(n)-1] + 1})
 				}
 			}

@@ -5,8 +5,10 @@
 -- report): its tokens made in Go (text.SearchText; for sealed report text,
 -- keyed hashes of the tokens, never the text) and the source row's
 -- updated_at, so the incremental indexer re-indexes a row only when it
--- changed. The GIN index on to_tsvector('simple', tokens) answers the
--- to_tsquery of text.Query.TSQuery; 'simple' neither stems nor drops stop
+-- changed. tsv is to_tsvector('simple', tokens), stored so that the
+-- recheck of a phrase query (GIN keeps no positions) reads it instead of
+-- parsing the tokens again per candidate row; its GIN index answers the
+-- to_tsquery of text.Query.TSQuery. 'simple' neither stems nor drops stop
 -- words, and the tokens hold only letters, digits and Han characters.
 -- Titles, snippets and permissions are read from the source tables at query
 -- time: the index holds no display text.
@@ -17,10 +19,11 @@ CREATE TABLE search_docs (
     sealed      INTEGER NOT NULL DEFAULT 0, -- 1: tokens are blind hashes
     tokens      TEXT    NOT NULL,
     src_updated BIGINT  NOT NULL,
+    tsv         tsvector GENERATED ALWAYS AS (to_tsvector('simple', tokens)) STORED,
     UNIQUE (kind, ref_id)
 );
 CREATE INDEX search_docs_updated ON search_docs(src_updated);
-CREATE INDEX search_docs_fts ON search_docs USING gin (to_tsvector('simple', tokens));
+CREATE INDEX search_docs_fts ON search_docs USING gin (tsv);
 
 -- The indexer's high-water mark per kind (the largest source updated_at seen).
 CREATE TABLE search_marks (
