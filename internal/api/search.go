@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/search"
@@ -12,6 +13,20 @@ import (
 
 func (s *server) registerSearch(authed func(string, handlerFunc)) {
 	authed("GET "+Prefix+"/search", s.search)
+	authed("GET "+Prefix+"/hot-issues", s.hotIssues)
+}
+
+func (s *server) hotIssues(w http.ResponseWriter, r *http.Request, p *org.Principal) error {
+	q := r.URL.Query()
+	res, err := s.Search.HotIssues(r.Context(), p, search.HotParams{Unit: q.Get("unit"), From: q.Get("from"), To: q.Get("to")}, time.Now())
+	if err != nil {
+		return err
+	}
+	if res.Issues == nil {
+		res.Issues = []search.HotIssue{}
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
 }
 
 func (s *server) search(w http.ResponseWriter, r *http.Request, p *org.Principal) error {
@@ -48,6 +63,31 @@ func searchDoc(paths, schemas obj) {
 		"marks":      obj{"type": "array", "description": "highlighted [start, end) character offsets in snippet", "items": obj{"type": "array", "items": obj{"type": "integer"}, "minItems": 2, "maxItems": 2}},
 		"unit":       str("the item's unit (a report's handling unit)"),
 		"updated_at": integer("last change, unix ms"),
+	})
+	paths["/api/v1/hot-issues"] = obj{"get": op("hotIssues", "search",
+		"热点问题: the reports/leads the principal may read (clue.read, recusal applied), received in the period, grouped into "+
+			"same-matter clusters of two or more, most supported first. The reports are opened to compare their text (audited).",
+		[]any{
+			query("unit", "a unit code: reports handled in its subtree", obj{"type": "string"}),
+			query("from", "first received day (default 89 days before to)", obj{"type": "string", "format": "date"}),
+			query("to", "last received day (default today)", obj{"type": "string", "format": "date"}),
+		}, nil, obj{"200": ok("the clusters", "HotIssues")}, "400")}
+	schemas["HotIssue"] = object([]string{"title", "count", "support", "first_at", "last_at", "units", "reports"}, obj{
+		"title":    str("the subject of the report most similar to the others"),
+		"count":    integer("reports in the cluster"),
+		"support":  integer("reporters: the reports plus those already merged into them"),
+		"first_at": integer("first report, unix ms"),
+		"last_at":  integer("last report, unix ms"),
+		"units":    obj{"type": "array", "items": obj{"type": "string"}, "description": "units reported on, by name"},
+		"reports": obj{"type": "array", "items": object([]string{"id", "number"}, obj{
+			"id": integer("report id (/clues/{id})"), "number": str("report number")})},
+	})
+	schemas["HotIssues"] = object([]string{"from", "to", "reports", "capped", "issues"}, obj{
+		"from":    obj{"type": "string", "format": "date"},
+		"to":      obj{"type": "string", "format": "date"},
+		"reports": integer("reports grouped"),
+		"capped":  boolean("more reports than the window in the period: the newest 3000 were grouped"),
+		"issues":  obj{"type": "array", "items": schemaRef("HotIssue")},
 	})
 	schemas["SearchResult"] = object([]string{"hits", "more"}, obj{
 		"hits":           obj{"type": "array", "items": schemaRef("SearchHit")},

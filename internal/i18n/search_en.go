@@ -22,5 +22,21 @@ func init() {
 		"ui.search.kind.report":    "Report / lead",
 		"ui.search.kind.project":   "Project",
 		"ui.search.kind.rating":    "Rating",
+
+		"err.search.day":    "Write the date as 2026-12-01.",
+		"err.search.period": "The first day cannot be after the last.",
+		"ui.hot.title":      "Hot issues",
+		"ui.hot.from":       "From",
+		"ui.hot.to":         "to",
+		"ui.hot.go":         "Show",
+		"ui.hot.hint":       "The %d reports received in the period, grouped by similar content into matters; only matters raised two or more times are shown, most supported first. Grouping is a hint: merging stays the handler's decision.",
+		"ui.hot.capped":     "Too many reports in the period: only the newest 3,000 were grouped.",
+		"ui.hot.issue":      "Matter (representative title)",
+		"ui.hot.count":      "Reports",
+		"ui.hot.support":    "Support",
+		"ui.hot.span":       "Time span",
+		"ui.hot.units":      "Units",
+		"ui.hot.reports":    "Reports",
+		"ui.hot.empty":      "No matter was raised more than once in the period.",
 	})
 }

@@ -22,5 +22,21 @@ func init() {
 		"ui.search.kind.report":    "举报线索",
 		"ui.search.kind.project":   "办实事项目",
 		"ui.search.kind.rating":    "好差评",
+
+		"err.search.day":    "日期格式不正确,请按“2026-12-01”填写。",
+		"err.search.period": "开始日期不能晚于结束日期。",
+		"ui.hot.title":      "热点问题",
+		"ui.hot.from":       "自",
+		"ui.hot.to":         "至",
+		"ui.hot.go":         "查看",
+		"ui.hot.hint":       "按内容相似度把期间内收到的%d件举报归并为同一事项;只显示两件及以上的事项,按群众关注度排列。归并是提示,并案仍由承办人决定。",
+		"ui.hot.capped":     "期间内举报过多,只归并了最近的3000件。",
+		"ui.hot.issue":      "事项(代表性标题)",
+		"ui.hot.count":      "件数",
+		"ui.hot.support":    "关注度",
+		"ui.hot.span":       "时间跨度",
+		"ui.hot.units":      "涉及单位",
+		"ui.hot.reports":    "举报",
+		"ui.hot.empty":      "期间内没有重复反映的事项。",
 	})
 }

@@ -304,3 +304,39 @@ func TestSnippet(t *testing.T) {
 		t.Fatal("Matches")
 	}
 }
+
+func TestHotIssues(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		e.report(t, "h1", "伊景园滨河苑捆绑销售车位", "伊景园滨河苑开发商捆绑销售车位，每个车位要价十五万，不买车位不给交房，请有关部门查处。")
+		e.report(t, "h2", "伊景园滨河苑强制捆绑车位", "伊景园滨河苑开发商强制捆绑销售车位，不买车位就不交房，车位价格十五万，请查处。")
+		e.report(t, "h3", "投诉伊景园滨河苑捆绑销售车位", "伊景园滨河苑捆绑销售车位，开发商要求每户买车位才交房，十五万一个，望查处。")
+		e.report(t, "other", "法官干预拆迁补偿案件", "孙法官收受开发商好处，压低拆迁补偿款", "孙法官")
+		now := time.Now()
+		res, err := e.ix.HotIssues(ctx, e.p(t, "jj-court"), search.HotParams{}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Reports != 4 || len(res.Issues) != 1 {
+			t.Fatalf("hot issues %+v", res)
+		}
+		is := res.Issues[0]
+		if is.Count != 3 || is.Support != 3 || len(is.Reports) != 3 || !strings.Contains(is.Title, "伊景园滨河苑") ||
+			len(is.Units) != 1 || is.Units[0] != "刑事审判庭" || is.First > is.Last {
+			t.Fatalf("issue %+v", is)
+		}
+		// the officer named in one report, and anyone without clue.read, group nothing
+		res, err = e.ix.HotIssues(ctx, e.p(t, "inspector"), search.HotParams{}, now)
+		if err != nil || len(res.Issues) != 0 || res.Reports != 0 {
+			t.Fatalf("inspector: %+v %v", res, err)
+		}
+		// a period before the reports
+		res, err = e.ix.HotIssues(ctx, e.p(t, "jj-county"), search.HotParams{From: "2020-01-01", To: "2020-12-31"}, now)
+		if err != nil || res.Reports != 0 {
+			t.Fatalf("old period: %+v %v", res, err)
+		}
+		if _, err := e.ix.HotIssues(ctx, e.p(t, "jj-county"), search.HotParams{From: "2026-13-01"}, now); err == nil {
+			t.Fatal("bad day accepted")
+		}
+	})
+}

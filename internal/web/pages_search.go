@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/org"
@@ -15,6 +16,35 @@ import (
 
 func (s *Server) registerSearchPages() {
 	s.handle("GET /search", s.full(s.searchPage))
+	s.handle("GET /hot-issues", s.full(s.hotIssuesPage))
+}
+
+type hotData struct {
+	Unit string
+	Res  search.HotResult
+}
+
+// hotIssuesPage: 热点问题, for those who read leads.
+func (s *Server) hotIssuesPage(w http.ResponseWriter, r *http.Request, p *org.Principal) {
+	if !org.CanAnywhere(p, org.ClueRead) {
+		s.errorPage(w, r, http.StatusForbidden)
+		return
+	}
+	pg := s.newPage(r, "ui.hot.title", "hot")
+	q := r.URL.Query()
+	d := hotData{Unit: q.Get("unit")}
+	status := http.StatusOK
+	res, err := s.Search.HotIssues(r.Context(), p, search.HotParams{Unit: d.Unit, From: q.Get("from"), To: q.Get("to")}, time.Now())
+	if err != nil {
+		if apperr.As(err) == nil {
+			s.failPage(w, r, err)
+			return
+		}
+		status = s.formError(r, pg, "hot", err)
+	}
+	d.Res = res
+	pg.D = d
+	s.render(w, r, status, "hot_issues", pg)
 }
 
 // newSearch builds the index over the server's capabilities; report text is

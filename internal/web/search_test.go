@@ -50,6 +50,17 @@ func TestSearchPage(t *testing.T) {
 		if len(res.Hits) != 1 || res.Hits[0].Type != "report" || res.Hits[0].Title != "庭长打招呼要求轻判" || len(res.Hits[0].Marks) == 0 {
 			t.Fatalf("api hits %+v", res.Hits)
 		}
+		// 热点问题: two reports about one matter make one issue
+		if r := pub.postFiles("/report", reportForm("郑法官"), nil); r.Status != http.StatusCreated {
+			t.Fatalf("submit: %d\n%s", r.Status, r.Body)
+		}
+		expect(t, jj.get("/hot-issues"), 200, `id="hot-issues"`, "庭长打招呼要求轻判", `href="/clues/`)
+		expect(t, judge.get("/hot-issues"), 403)
+		r = jj.get("/api/v1/hot-issues?from=2020-01-01")
+		if r.Status != 200 || !strings.Contains(r.Body, `"count":2`) {
+			t.Fatalf("api hot issues: %d %s", r.Status, r.Body)
+		}
+
 		r = judge.get("/api/v1/search?q=" + "庭长打招呼")
 		if r.Status != 200 || !strings.Contains(r.Body, `"hits":[]`) {
 			t.Fatalf("api for the named officer: %d %s", r.Status, r.Body)
