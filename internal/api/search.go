@@ -2,6 +2,9 @@ package api
 
 import (
 	"net/http"
+
+	"github.com/luoshi/luoshi/internal/apperr"
+	"github.com/luoshi/luoshi/internal/audit"
 	"strconv"
 	"time"
 
@@ -14,6 +17,39 @@ import (
 func (s *server) registerSearch(authed func(string, handlerFunc)) {
 	authed("GET "+Prefix+"/search", s.search)
 	authed("GET "+Prefix+"/hot-issues", s.hotIssues)
+	authed("GET "+Prefix+"/clues/{id}/routing", s.clueRouting)
+	authed("POST "+Prefix+"/routing/train", s.trainRouting)
+}
+
+func (s *server) clueRouting(w http.ResponseWriter, r *http.Request, p *org.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	sg, err := s.Search.Routing(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sg)
+	return nil
+}
+
+// trainRouting retrains the routing models now (they are retrained nightly
+// too): administrators and discipline staff, audited.
+func (s *server) trainRouting(w http.ResponseWriter, r *http.Request, p *org.Principal) error {
+	if !org.CanAnywhere(p, org.AdminWrite) && !org.CanAnywhere(p, org.ClueHandle) {
+		return apperr.New(apperr.Forbidden, "forbidden", "", "err.search.train_forbidden")
+	}
+	res, err := s.Search.Train(r.Context())
+	if err != nil {
+		return err
+	}
+	if err := audit.Record(r.Context(), s.DB, audit.Event{Actor: p.Actor(), Action: "routing.train", ObjectType: "text_model",
+		Detail: map[string]any{"docs": res.Docs, "categories": res.Categories, "units": res.Units}}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
 }
 
 func (s *server) hotIssues(w http.ResponseWriter, r *http.Request, p *org.Principal) error {
@@ -88,6 +124,29 @@ func searchDoc(paths, schemas obj) {
 		"reports": integer("reports grouped"),
 		"capped":  boolean("more reports than the window in the period: the newest 3000 were grouped"),
 		"issues":  obj{"type": "array", "items": schemaRef("HotIssue")},
+	})
+	paths["/api/v1/clues/{id}/routing"] = obj{"parameters": []any{obj{"name": "id", "in": "path", "required": true,
+		"description": "report id", "schema": obj{"type": "integer", "format": "int64", "minimum": 1}}},
+		"get": op("clueRouting", "search", "智能分办: the suggested category and handling unit of a lead the principal may handle, "+
+			"from classifiers trained on this deployment's own assigned leads; a part below the configured confidence is left out",
+			nil, nil, obj{"200": ok("the suggestion", "RoutingSuggestion")}, "404")}
+	paths["/api/v1/routing/train"] = obj{"post": op("trainRouting", "search",
+		"Retrain the routing models now from every assigned lead (administrators and discipline staff; also done nightly)",
+		nil, nil, obj{"200": ok("what was trained", "RoutingTraining")}, "403")}
+	schemas["RoutingSuggestion"] = object([]string{"threshold", "trained_on"}, obj{
+		"category":            str("suggested category (a report category code)"),
+		"category_confidence": obj{"type": "number", "description": "0–1; not a calibrated probability"},
+		"unit_code":           str("suggested handling unit (one the principal may assign to)"),
+		"unit_name":           str("its name"),
+		"unit_confidence":     obj{"type": "number", "description": "0–1; not a calibrated probability"},
+		"threshold":           obj{"type": "number", "description": "the confidence below which nothing is suggested"},
+		"trained_on":          integer("leads the unit model learned from; 0 when there is no model yet"),
+		"trained_at":          integer("when it was trained, unix ms"),
+	})
+	schemas["RoutingTraining"] = object([]string{"docs", "categories", "units"}, obj{
+		"docs":       integer("assigned leads read"),
+		"categories": integer("categories learned (0: too few leads, no model)"),
+		"units":      integer("units learned (0: too few leads, no model)"),
 	})
 	schemas["SearchResult"] = object([]string{"hits", "more"}, obj{
 		"hits":           obj{"type": "array", "items": schemaRef("SearchHit")},

@@ -49,6 +49,11 @@ type Index struct {
 	Blind func(field string, tokens []string) []string
 	// Batch is the rows indexed per transaction.
 	Batch int
+	// Threshold is the confidence below which no routing is suggested
+	// (0: text.DefaultThreshold).
+	Threshold float64
+
+	cache models
 }
 
 // New returns the index. blind may be nil.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -199,9 +200,7 @@ func (e *env) check(t *testing.T, who string, sp search.Params, w want) {
 	}
 }
 
-func itoa(i int64) string {
-	return strings.TrimSpace(strings.ReplaceAll(time.Duration(i).String(), "ns", ""))
-}
+func itoa(i int64) string { return strconv.FormatInt(i, 10) }
 
 func TestSearch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -337,6 +336,74 @@ func TestHotIssues(t *testing.T) {
 		}
 		if _, err := e.ix.HotIssues(ctx, e.p(t, "jj-county"), search.HotParams{From: "2026-13-01"}, now); err == nil {
 			t.Fatal("bad day accepted")
+		}
+	})
+}
+
+func TestRouting(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		e.r.Rules.PerDay = 0
+		jj := e.p(t, "jj-county")
+		traffic := []string{"交警违规处罚车辆", "交通违章罚款不开票据", "交警执法态度恶劣", "车辆被扣押不归还", "路口交警乱罚款", "驾驶证扣分有误"}
+		court := []string{"法官开庭迟到", "判决书送达超期", "法官私下会见当事人", "执行款迟迟不发放", "庭审不让当事人发言", "立案拖延不受理"}
+		assign := func(key, subject, content, category, unit string) {
+			t.Helper()
+			rc, err := e.r.Submit(ctx, report.Input{Category: category, UnitCode: "k1-court-xs", Subject: subject, Content: content}, nil, "203.0.113.9")
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := e.r.ByNumber(ctx, jj, rc.Number)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.ids["report:"+key] = id
+			if unit != "" {
+				if err := e.r.Assign(ctx, jj, id, unit, nil, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for i := range 12 {
+			assign("t"+itoa(int64(i)), traffic[i%6], traffic[i%6]+"，交警大队的民警在路口拦车，对车辆违章处罚不规范，罚款不开票据。", "work", "k1-ga")
+			assign("c"+itoa(int64(i)), court[i%6], court[i%6]+"，法院法官在审理案件中违规，开庭判决拖延，当事人的诉讼权利得不到保障。", "interfere", "k1-court")
+		}
+		assign("new", "交警乱罚款", "交警在路口拦下车辆后罚款，不开票据，违章处罚不规范。", "work", "")
+		// no model yet: no suggestion
+		sg, err := e.ix.Routing(ctx, jj, e.ids["report:new"])
+		if err != nil || sg.UnitCode != "" || sg.TrainedOn != 0 {
+			t.Fatalf("before training: %+v %v", sg, err)
+		}
+		res, err := e.ix.Train(ctx)
+		if err != nil || res.Docs != 24 || res.Units != 2 || res.Categories != 2 {
+			t.Fatalf("train: %+v %v", res, err)
+		}
+		e.ix.Threshold = 0.5
+		sg, err = e.ix.Routing(ctx, jj, e.ids["report:new"])
+		if err != nil || sg.UnitCode != "k1-ga" || sg.Category != "work" || sg.UnitConfidence < 0.5 || sg.TrainedOn != 24 {
+			t.Fatalf("suggestion: %+v %v", sg, err)
+		}
+		// below the configured confidence: nothing suggested
+		e.ix.Threshold = 1 // softmax confidence never reaches 1
+		if sg, err = e.ix.Routing(ctx, jj, e.ids["report:new"]); err != nil || sg.UnitCode != "" || sg.Category != "" {
+			t.Fatalf("above threshold: %+v %v", sg, err)
+		}
+		// who may not handle the lead gets nothing
+		if _, err := e.ix.Routing(ctx, e.p(t, "inspector"), e.ids["report:new"]); err == nil {
+			t.Fatal("inspector got a suggestion")
+		}
+		// a correction is the next training's label: the handler sends the
+		// traffic report to the court, and the court now has 13 of 25
+		if err := e.r.Assign(ctx, jj, e.ids["report:new"], "k1-court", nil, ""); err != nil {
+			t.Fatal(err)
+		}
+		if res, err = e.ix.Train(ctx); err != nil || res.Docs != 25 {
+			t.Fatalf("retrain: %+v %v", res, err)
+		}
+		var n int
+		db.Read.QueryRowContext(ctx, `SELECT docs FROM text_models WHERE name = 'routing.unit'`).Scan(&n)
+		if n != 25 {
+			t.Fatalf("model trained on %d", n)
 		}
 	})
 }

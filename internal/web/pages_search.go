@@ -55,7 +55,11 @@ func newSearch(s *Server) *search.Index {
 	if vs, ok := s.Reports.Seal.(report.VaultSealer); ok {
 		blind = vs.V.BlindTokens
 	}
-	return search.New(s.DB, s.Reports, blind)
+	ix := search.New(s.DB, s.Reports, blind)
+	if c := s.Cfg.RoutingConfidence; c > 0 && c <= 100 {
+		ix.Threshold = float64(c) / 100
+	}
+	return ix
 }
 
 // seg is a piece of a snippet, highlighted or not.
@@ -144,3 +148,31 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request, p *org.Princ
 	pg.D = d
 	s.render(w, r, status, "search", pg)
 }
+
+// routingHint is the 智能分办 suggestion for a lead still to be assigned,
+// shown to whoever may handle it. A failure only costs the hint: the page
+// is about the lead, so it is logged rather than shown.
+func (s *Server) routingHint(r *http.Request, p *org.Principal, l report.Lead) *search.Suggestion {
+	if l.Status != report.Registered && l.Status != report.Investigating && l.Status != report.Received {
+		return nil
+	}
+	sg, err := s.Search.Routing(r.Context(), p, l.ID)
+	if err != nil {
+		if apperr.As(err) == nil {
+			s.Log.Warn("routing suggestion", "report", l.Number, "err", err)
+		}
+		return nil
+	}
+	return &sg
+}
+
+// RoutingUnit is the suggested unit's code, to fill the assign form.
+func (p *page) RoutingUnit(sg *search.Suggestion) string {
+	if sg == nil {
+		return ""
+	}
+	return sg.UnitCode
+}
+
+// Confidence shows a confidence as a percentage.
+func (p *page) Confidence(f float64) string { return strconv.Itoa(int(f*100+0.5)) + "%" }

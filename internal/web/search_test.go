@@ -61,6 +61,21 @@ func TestSearchPage(t *testing.T) {
 			t.Fatalf("api hot issues: %d %s", r.Status, r.Body)
 		}
 
+		// 智能分办: the assign form says there is no model yet; training is
+		// for discipline staff and administrators
+		m := clueRe.FindStringSubmatch(jj.get("/clues").Body)
+		if m == nil {
+			t.Fatal("no lead in the list")
+		}
+		if r := jj.post("/clues/"+m[1]+"/register", url.Values{"note": {"受理"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("register: %d %s", r.Status, r.Body)
+		}
+		expect(t, jj.get("/clues/"+m[1]), 200, `id="routing-hint"`, "暂无建议", `id="form-assign"`)
+		expect(t, jj.get("/api/v1/clues/"+m[1]+"/routing"), 200, `"trained_on":0`)
+		expect(t, judge.get("/api/v1/clues/"+m[1]+"/routing"), 404)
+		expect(t, jj.post("/api/v1/routing/train", nil), 200, `"docs":0`)
+		expect(t, judge.post("/api/v1/routing/train", nil), 403)
+
 		r = judge.get("/api/v1/search?q=" + "庭长打招呼")
 		if r.Status != 200 || !strings.Contains(r.Body, `"hits":[]`) {
 			t.Fatalf("api for the named officer: %d %s", r.Status, r.Body)
