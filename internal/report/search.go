@@ -2,6 +2,7 @@ package report
 
 import (
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/text"
 )
 
 // OpenSealed opens a report's sealed fields from its row (receipt,
@@ -21,4 +22,27 @@ func (r *Reports) OpenSealed(receipt string, wrapped, sealed []byte) (Sealed, er
 // report at all.
 func SearchScope(p *org.Principal, arg func(any) string) (string, bool) {
 	return scopeSQL(p, org.ClueRead, arg)
+}
+
+// maskOutcome hides personal data in an outcome published on the
+// transparency page: numbers and addresses (text.Mask), and the names of
+// the reporter and of the people the report names, wherever the handler's
+// text repeats them.
+func (r *Reports) maskOutcome(s, receipt string, wrapped, sealed, identity []byte) (string, error) {
+	var names []string
+	var c Sealed
+	if err := r.openJSON(wrapped, sealed, receipt, "content", &c); err != nil {
+		return "", err
+	}
+	for _, a := range c.Accused {
+		names = append(names, a.Name)
+	}
+	if len(identity) > 0 {
+		var id Identity
+		if err := r.openJSON(wrapped, identity, receipt, "identity", &id); err != nil {
+			return "", err
+		}
+		names = append(names, id.Name)
+	}
+	return text.Mask(s, names...), nil
 }
