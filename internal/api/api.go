@@ -28,6 +28,7 @@ import (
 	"github.com/luoshi/luoshi/internal/rating"
 	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/score"
+	"github.com/luoshi/luoshi/internal/search"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/study"
 	"github.com/luoshi/luoshi/internal/warn"
@@ -48,6 +49,7 @@ type Deps struct {
 	Score    *score.Scorer
 	Warn     *warn.Warner
 	Study    *study.Service
+	Search   *search.Index
 }
 
 type server struct {
@@ -106,6 +108,7 @@ func Register(mux *http.ServeMux, d Deps) []string {
 	s.registerScore(authed)
 	s.registerWarnings(authed)
 	s.registerStudy(authed)
+	s.registerSearch(authed)
 
 	authed("GET "+Prefix+"/tokens", s.listTokens)
 	authed("POST "+Prefix+"/tokens", s.createToken)

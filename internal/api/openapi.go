@@ -353,6 +353,7 @@ func openapiDoc() obj {
 	scoreDoc(paths, schemas)
 	warningsDoc(paths, schemas)
 	studyDoc(paths, schemas)
+	searchDoc(paths, schemas)
 
 	return obj{
 		"openapi": "3.1.0",

@@ -32,6 +32,10 @@ type Config struct {
 	// (counted under a salted hash forgotten daily); 0 = no cap.
 	PublicPerDay int
 	SMTP         SMTP // email reminders (smtp.go)
+
+	// RoutingConfidence is the confidence (percent) below which no routing
+	// is suggested (internal/search); 0 = the classifier's default, 60.
+	RoutingConfidence int
 }
 
 // Register adds the common flags to fs, with defaults from the environment.
@@ -45,6 +49,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.AbsTimeout, "session-max", envDuration("LUOSHI_SESSION_MAX", 12*time.Hour), "end a session this long after sign-in (LUOSHI_SESSION_MAX)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LUOSHI_LOG_LEVEL", "info"), "debug, info, warn or error (LUOSHI_LOG_LEVEL)")
 	fs.IntVar(&c.PublicPerDay, "public-per-day", envInt("LUOSHI_PUBLIC_PER_DAY", 20), "public reports per client address and day; 0 = no cap (LUOSHI_PUBLIC_PER_DAY)")
+	fs.IntVar(&c.RoutingConfidence, "routing-confidence", envInt("LUOSHI_ROUTING_CONFIDENCE", 60), "routing suggestions only at or above this confidence, percent (LUOSHI_ROUTING_CONFIDENCE)")
 	c.AdminPassword = os.Getenv("LUOSHI_ADMIN_PASSWORD")
 	c.MasterKey = os.Getenv("LUOSHI_MASTER_KEY")
 	c.SMTP.register(fs)

@@ -13,6 +13,7 @@ import (
 	"github.com/luoshi/luoshi/internal/audit"
 	"github.com/luoshi/luoshi/internal/i18n"
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/text"
 )
 
 // exportPage is how many items one read of an export fetches by id: memory
@@ -100,7 +101,9 @@ func (l *Ledger) exportPage(ctx context.Context, q string, args []any) ([]Proble
 }
 
 // SheetValues is an item as one row of the ledger sheet (SheetColumns), in
-// Chinese, the office's language: seq is its 序号.
+// Chinese, the office's language: seq is its 序号. The free text is masked
+// (text.Mask: phone, ID and card numbers, e-mail addresses): the file
+// leaves the system, while the item's page shows it whole to those who may read it.
 func SheetValues(seq int, pr Problem) []any {
 	zh := func(key string) string {
 		if key == "" {
@@ -123,8 +126,8 @@ func SheetValues(seq int, pr Problem) []any {
 	if pr.Status != Draft && pr.Status != Closed {
 		light = zh("ui.problem.light" + "." + pr.Light)
 	}
-	return []any{seq, pr.Number, desc, zh("ui.problem.source" + "." + pr.Source), zh("ui.problem.class" + "." + pr.Class),
-		pr.Measures, pr.UnitName, pr.ResponsibleName, pr.Deadline, strconv.Itoa(pr.Percent) + "%",
+	return []any{seq, pr.Number, text.Mask(desc), zh("ui.problem.source" + "." + pr.Source), zh("ui.problem.class" + "." + pr.Class),
+		text.Mask(pr.Measures), pr.UnitName, pr.ResponsibleName, pr.Deadline, strconv.Itoa(pr.Percent) + "%",
 		zh(statusKey(pr.Status)), light, pr.ClosedOn, review}
 }
 

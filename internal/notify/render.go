@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"html/template"
 	"strings"
+
+	"github.com/luoshi/luoshi/internal/text"
 )
 
 // Rendered is one digest in the shapes the channels need. Links are absolute,
@@ -42,11 +44,15 @@ var htmlTmpl = template.Must(template.New("mail").Parse(`<!DOCTYPE html>
 `))
 
 // Render builds every shape of a digest for a person. footer is a line in the
-// default language saying where the message comes from.
+// default language saying where the message comes from. What leaves the
+// system (mail, group robots) has personal data masked (text.Mask: phone,
+// ID and card numbers, e-mail addresses in item titles); the link leads to
+// the item, shown whole to whoever may read it.
 func Render(m Message, base, footer string) Rendered {
+	m.Title = text.Mask(m.Title)
 	r := Rendered{Subject: m.Title, Title: m.Title}
 	for _, l := range m.Lines {
-		r.Lines = append(r.Lines, Line{Text: l.Text, Link: absLink(base, l.Link)})
+		r.Lines = append(r.Lines, Line{Text: text.Mask(l.Text), Link: absLink(base, l.Link)})
 	}
 	var t, md strings.Builder
 	if m.Person != "" {

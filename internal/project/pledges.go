@@ -12,6 +12,7 @@ import (
 	"github.com/luoshi/luoshi/internal/calendar"
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/text"
 )
 
 // 承诺践诺: a unit pledges something to the public by a day (承诺) and later
@@ -181,8 +182,17 @@ func (s *Projects) Pledges(ctx context.Context, p *org.Principal) ([]Pledge, err
 	return s.scanPledges(ctx, s.DB.Read, "("+strings.Join(reach, " OR ")+")", args...)
 }
 
-// PublicPledges lists the public pledges of a unit's subtree (all when code is empty).
+// PublicPledges lists the public pledges of a unit's subtree (all when code
+// is empty), personal data masked.
 func (s *Projects) PublicPledges(ctx context.Context, code string) ([]Pledge, error) {
+	out, err := s.publicPledges(ctx, code)
+	for i := range out {
+		out[i].Content, out[i].KeptNote = text.Mask(out[i].Content), text.Mask(out[i].KeptNote)
+	}
+	return out, err
+}
+
+func (s *Projects) publicPledges(ctx context.Context, code string) ([]Pledge, error) {
 	if code == "" {
 		return s.scanPledges(ctx, s.DB.Read, "g.public = 1")
 	}

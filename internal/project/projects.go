@@ -274,7 +274,11 @@ func (s *Projects) PublicList(ctx context.Context, code string, f Filter) ([]Pro
 		}
 		where = append(where, store.Subtree("un.path", unit.Path, arg))
 	}
-	return s.list(ctx, strings.Join(where, " AND "), args, f)
+	out, total, err := s.list(ctx, strings.Join(where, " AND "), args, f)
+	for i := range out {
+		maskPublic(&out[i])
+	}
+	return out, total, err
 }
 
 // PublicGet loads a public, adopted project; any other is not found.
@@ -286,6 +290,7 @@ func (s *Projects) PublicGet(ctx context.Context, id int64) (Project, error) {
 	if !pr.Public || pr.Status == Proposed {
 		return Project{}, apperr.ErrNotFound
 	}
+	maskPublic(&pr)
 	return pr, nil
 }
 

@@ -262,7 +262,8 @@ func (r *Reports) PublicFigures(ctx context.Context) (Transparency, error) {
 	if t.RatesShown {
 		t.AckOnTime, t.ConcludedOnTime, t.Substantiated = rate(ackedOnTime, acked), rate(onTime, concluded), rate(subst, concluded)
 	}
-	out, err := r.DB.Read.QueryContext(ctx, `SELECT SUBSTR(COALESCE(r.concluded_on, ''), 1, 7), r.category, h.name, r.public_outcome
+	out, err := r.DB.Read.QueryContext(ctx, `SELECT SUBSTR(COALESCE(r.concluded_on, ''), 1, 7), r.category, h.name, r.public_outcome,
+		r.receipt, r.wrapped_key, r.sealed, r.identity
 		FROM reports r JOIN units h ON h.id = r.handling_unit_id
 		WHERE r.public_outcome <> '' AND r.status = 'concluded' ORDER BY r.concluded_at DESC LIMIT 50`)
 	if err != nil {
@@ -271,7 +272,12 @@ func (r *Reports) PublicFigures(ctx context.Context) (Transparency, error) {
 	defer out.Close()
 	for out.Next() {
 		var o Outcome
-		if err := out.Scan(&o.Month, &o.Category, &o.Unit, &o.Text); err != nil {
+		var receipt string
+		var wrapped, sealed, identity []byte
+		if err := out.Scan(&o.Month, &o.Category, &o.Unit, &o.Text, &receipt, &wrapped, &sealed, &identity); err != nil {
+			return t, err
+		}
+		if o.Text, err = r.maskOutcome(o.Text, receipt, wrapped, sealed, identity); err != nil {
 			return t, err
 		}
 		t.Outcomes = append(t.Outcomes, o)

@@ -70,6 +70,7 @@ func (s *Server) registerPages() {
 	s.registerDashboardPages()
 	s.registerReportPages()
 	s.registerRatingPages()
+	s.registerSearchPages()
 	s.registerProjectPages()
 	s.registerNeedPages()
 	s.registerStudyPages()

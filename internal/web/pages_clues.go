@@ -9,6 +9,7 @@ import (
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/report"
+	"github.com/luoshi/luoshi/internal/search"
 )
 
 // Lead handling (线索处置) for discipline staff: the intake queue, a lead's
@@ -71,6 +72,7 @@ type clueData struct {
 	CanReveal bool
 	Identity  *report.Identity
 	Forms     []int
+	Routing   *search.Suggestion // 智能分办 (pages_search.go)
 }
 
 func (s *Server) showClue(w http.ResponseWriter, r *http.Request, p *org.Principal, pg *page, id int64, status int) {
@@ -86,6 +88,7 @@ func (s *Server) showClue(w http.ResponseWriter, r *http.Request, p *org.Princip
 			return
 		}
 	}
+	d.Routing = s.routingHint(r, p, l)
 	if prev, ok := pg.D.(*report.Identity); ok {
 		d.Identity = prev
 	}

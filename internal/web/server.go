@@ -26,6 +26,7 @@ import (
 	"github.com/luoshi/luoshi/internal/rating"
 	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/score"
+	"github.com/luoshi/luoshi/internal/search"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/study"
 	"github.com/luoshi/luoshi/internal/vault"
@@ -55,6 +56,7 @@ type Server struct {
 	Score    *score.Scorer // 民标 (pages_score.go sets it when nil)
 	Warn     *warn.Warner  // 形式主义预警 (pages_warn.go sets it when nil)
 	Study    *study.Service
+	Search   *search.Index
 
 	mux    *http.ServeMux
 	routes []string   // every registered pattern, for the route tests
@@ -92,6 +94,7 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 	s.Projects = project.New(db, s.Ledger.Files)
 	s.Projects.Tokens, s.Projects.Limit = s.Ratings, s.Reports.LimitPublic
 	s.Study = study.New(db, s.Ledger.Files)
+	s.Search = newSearch(s)
 	s.handle("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", s.Metrics.Handler())
 	s.routes = append(s.routes, "GET /metrics")
@@ -100,7 +103,7 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 	s.routes = append(s.routes, "GET /static/")
 	s.registerPages()
 	for _, r := range api.Register(s.mux, api.Deps{DB: db, Policy: pol, Log: log, Ledger: s.Ledger, Reports: s.Reports, Ratings: s.Ratings,
-		Projects: s.Projects, Score: s.Score, Warn: s.Warn, Study: s.Study}) {
+		Projects: s.Projects, Score: s.Score, Warn: s.Warn, Study: s.Study, Search: s.Search}) {
 		s.routes = append(s.routes, r)
 	}
 	return s

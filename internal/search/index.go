@@ -1,0 +1,304 @@
+// Package search is the staff search box: one index over ledger items,
+// projects, ratings and reports/leads, on SQLite FTS5 and PostgreSQL GIN
+// alike. Tokens are made in Go (internal/text); sealed report text is indexed
+// only as keyed hashes of its tokens (blind tokens, internal/vault), so no
+// readable copy of it is stored. Permissions are applied in SQL at query
+// time, from the live source rows. Design: docs/text.md, section 7.
+package search
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/luoshi/luoshi/internal/jobs"
+	"github.com/luoshi/luoshi/internal/report"
+	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/text"
+)
+
+// Kinds of searchable items, in the order the filter offers them.
+var Kinds = []string{"problem", "report", "project", "rating"}
+
+// blindField separates the blind hashes of report text from any other
+// blinded column (see vault.BlindTokens).
+const blindField = "search.report"
+
+// blindPrefix starts every blind token with a letter, so PostgreSQL's
+// parser reads each hex hash as one word (a hash such as 12e45… would
+// otherwise parse as a number in scientific notation).
+const blindPrefix = "x"
+
+// Margin is how far behind its mark the indexer looks again: a transaction
+// that stamped updated_at earlier but committed after a later one is still
+// seen. Rows whose indexed updated_at is unchanged are skipped, so looking
+// again costs a range read, not a re-index.
+const Margin = 10 * time.Minute
+
+// Index is the search index of one deployment.
+type Index struct {
+	DB      *store.DB
+	Reports *report.Reports
+	// Blind maps tokens to keyed hashes (vault.BlindTokens). Nil (no master
+	// key) leaves reports out of the index and of the results.
+	Blind func(field string, tokens []string) []string
+	// Batch is the rows indexed per transaction.
+	Batch int
+	// Threshold is the confidence below which no routing is suggested
+	// (0: text.DefaultThreshold).
+	Threshold float64
+
+	cache models
+}
+
+// New returns the index. blind may be nil.
+func New(db *store.DB, reports *report.Reports, blind func(string, []string) []string) *Index {
+	return &Index{DB: db, Reports: reports, Blind: blind, Batch: 500}
+}
+
+// doc is one item as the index and the result page read it.
+type doc struct {
+	Kind    string
+	ID      int64
+	Updated int64
+	Number  string
+	Title   string
+	Body    string // the rest of the searchable text
+	Unit    string // unit name, for the result line
+	Sealed  bool
+}
+
+// Text is everything searchable of the item, in the order snippets show it.
+func (d *doc) Text() string {
+	return d.Number + "\n" + d.Title + "\n" + d.Body
+}
+
+// source says how one kind is read.
+type source struct {
+	kind string
+	from string // FROM clause with the row as x and its unit as un
+	cols string
+	scan func(ix *Index, s interface{ Scan(...any) error }) (doc, error)
+}
+
+func join(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+var sources = map[string]source{
+	"problem": {
+		kind: "problem",
+		from: `problems x JOIN units un ON un.id = x.unit_id LEFT JOIN users ru ON ru.id = x.responsible_id`,
+		cols: `x.id, x.updated_at, x.number, x.title, x.description, x.measures, x.mech_title, x.mech_doc_no, COALESCE(ru.name, ''), un.name`,
+		scan: func(_ *Index, s interface{ Scan(...any) error }) (doc, error) {
+			d := doc{Kind: "problem"}
+			var desc, measures, mech, mechNo, person string
+			err := s.Scan(&d.ID, &d.Updated, &d.Number, &d.Title, &desc, &measures, &mech, &mechNo, &person, &d.Unit)
+			d.Body = join(desc, measures, mech, mechNo, person)
+			return d, err
+		},
+	},
+	"project": {
+		kind: "project",
+		from: `projects x JOIN units un ON un.id = x.unit_id`,
+		cols: `x.id, x.updated_at, x.number, x.title, x.area, x.beneficiaries, x.plan, x.measures, un.name`,
+		scan: func(_ *Index, s interface{ Scan(...any) error }) (doc, error) {
+			d := doc{Kind: "project"}
+			var area, ben, plan, measures string
+			err := s.Scan(&d.ID, &d.Updated, &d.Number, &d.Title, &area, &ben, &plan, &measures, &d.Unit)
+			d.Body = join(area, ben, plan, measures)
+			return d, err
+		},
+	},
+	"rating": {
+		kind: "rating",
+		from: `ratings x JOIN units un ON un.id = x.unit_id`,
+		cols: `x.id, x.updated_at, x.number, x.target_ref, x.comment, x.visit_said, x.visit_reply, x.appeal_reason, x.appeal_note, un.name`,
+		scan: func(_ *Index, s interface{ Scan(...any) error }) (doc, error) {
+			d := doc{Kind: "rating"}
+			var comment, said, reply, reason, note string
+			err := s.Scan(&d.ID, &d.Updated, &d.Number, &d.Title, &comment, &said, &reply, &reason, &note, &d.Unit)
+			d.Body = join(comment, said, reply, reason, note)
+			return d, err
+		},
+	},
+	"report": {
+		kind: "report",
+		from: `reports x JOIN units un ON un.id = x.handling_unit_id`,
+		cols: `x.id, x.updated_at, x.number, x.receipt, x.wrapped_key, x.sealed, un.name`,
+		scan: func(ix *Index, s interface{ Scan(...any) error }) (doc, error) {
+			d := doc{Kind: "report", Sealed: true}
+			var receipt string
+			var wrapped, sealed []byte
+			if err := s.Scan(&d.ID, &d.Updated, &d.Number, &receipt, &wrapped, &sealed, &d.Unit); err != nil {
+				return d, err
+			}
+			o, err := ix.Reports.OpenSealed(receipt, wrapped, sealed)
+			if err != nil {
+				return d, err
+			}
+			var acc []string
+			for _, a := range o.Accused {
+				acc = append(acc, strings.TrimSpace(a.Name+" "+a.Post))
+			}
+			d.Title = o.Subject
+			d.Body = join(o.Content, o.When, o.Where, strings.Join(acc, "，"))
+			return d, nil
+		},
+	},
+}
+
+// enabled lists the kinds this index serves (reports only with a blind key).
+func (ix *Index) enabled() []string {
+	var out []string
+	for _, k := range Kinds {
+		if k == "report" && (ix.Blind == nil || ix.Reports == nil) {
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+// tokens is the index column of a document: the search text, or for sealed
+// text its distinct tokens blinded and sorted (no positions, no order: the
+// column says which hashed bigrams occur, nothing about where).
+func (ix *Index) tokens(d *doc) string {
+	if !d.Sealed {
+		return text.SearchText(d.Text())
+	}
+	toks := text.Tokens(d.Text())
+	slices.Sort(toks)
+	toks = slices.Compact(toks)
+	return strings.Join(ix.blind(toks), " ")
+}
+
+func (ix *Index) blind(toks []string) []string {
+	out := ix.Blind(blindField, toks)
+	for i := range out {
+		out[i] = blindPrefix + out[i]
+	}
+	return out
+}
+
+// Sync brings the index up to date: for each kind, the rows changed since
+// its mark (less Margin) whose indexed version differs are re-indexed, in
+// batches. It returns the number of rows indexed. It is the indexer job's
+// work and runs before each search, so results are current; when nothing
+// changed it costs one indexed range read per kind.
+func (ix *Index) Sync(ctx context.Context) (int, error) { return ix.sync(ctx, -1) }
+
+// sync runs at most batches batches per kind (all when negative): a search
+// does a little so it sees recent changes, and leaves a large backlog (the
+// first build, an import) to the job.
+func (ix *Index) sync(ctx context.Context, batches int) (int, error) {
+	total := 0
+	for _, k := range ix.enabled() {
+		for b := 0; batches < 0 || b < batches; b++ {
+			n, err := ix.syncBatch(ctx, sources[k])
+			total += n
+			if err != nil {
+				return total, err
+			}
+			if n < ix.batch() {
+				break
+			}
+		}
+	}
+	return total, nil
+}
+
+func (ix *Index) batch() int {
+	if ix.Batch <= 0 {
+		return 500
+	}
+	return ix.Batch
+}
+
+func (ix *Index) syncBatch(ctx context.Context, src source) (int, error) {
+	var mark int64
+	err := ix.DB.Read.QueryRowContext(ctx, `SELECT mark FROM search_marks WHERE kind = $1`, src.kind).Scan(&mark)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	from := mark - Margin.Milliseconds()
+	rows, err := ix.DB.Read.QueryContext(ctx, `SELECT `+src.cols+` FROM `+src.from+`
+		LEFT JOIN search_docs sd ON sd.kind = $1 AND sd.ref_id = x.id
+		WHERE x.updated_at >= $2 AND (sd.id IS NULL OR sd.src_updated <> x.updated_at)
+		ORDER BY x.updated_at, x.id LIMIT $3`, src.kind, from, ix.batch())
+	if err != nil {
+		return 0, err
+	}
+	var docs []doc
+	for rows.Next() {
+		d, err := src.scan(ix, rows)
+		if err != nil {
+			rows.Close()
+			return 0, err
+		}
+		docs = append(docs, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if len(docs) == 0 {
+		return 0, nil
+	}
+	cols := make([]string, len(docs))
+	for i := range docs {
+		cols[i] = ix.tokens(&docs[i])
+		mark = max(mark, docs[i].Updated)
+	}
+	// one statement for the batch: FTS5 flushes its pending terms at every
+	// statement's savepoint, so row-by-row inserts would write a segment each
+	var vals []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	for i, d := range docs {
+		vals = append(vals, "("+arg(d.Kind)+", "+arg(d.ID)+", "+arg(boolInt(d.Sealed))+", "+arg(cols[i])+", "+arg(d.Updated)+")")
+	}
+	err = ix.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO search_docs (kind, ref_id, sealed, tokens, src_updated)
+			VALUES `+strings.Join(vals, ", ")+` ON CONFLICT (kind, ref_id) DO UPDATE
+			SET sealed = excluded.sealed, tokens = excluded.tokens, src_updated = excluded.src_updated`, args...); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO search_marks (kind, mark) VALUES ($1, $2)
+			ON CONFLICT (kind) DO UPDATE SET mark = CASE WHEN excluded.mark > search_marks.mark THEN excluded.mark ELSE search_marks.mark END`,
+			src.kind, mark)
+		return err
+	})
+	return len(docs), err
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Job keeps the index current between searches (a search syncs first too,
+// so the job's work is the bulk: the first build and large imports). Every
+// minute; a run indexes whatever changed, in batches.
+func (ix *Index) Job(log *slog.Logger) jobs.Job {
+	return jobs.Job{Name: "search_index", Every: time.Minute, Lease: 30 * time.Minute, Run: func(ctx context.Context) error {
+		n, err := ix.Sync(ctx)
+		if n > 0 && log != nil {
+			log.Info("search index", "indexed", n)
+		}
+		return err
+	}}
+}

@@ -1,0 +1,250 @@
+package search
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/luoshi/luoshi/internal/apperr"
+	"github.com/luoshi/luoshi/internal/audit"
+	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/report"
+	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/text"
+)
+
+// Params is one search.
+type Params struct {
+	Q     string
+	Type  string // one of Kinds, or "" for all
+	Unit  string // a unit's code: only items in its subtree
+	Limit int    // hits wanted; 20 when 0, at most MaxLimit
+}
+
+// MaxLimit bounds the hits of one search.
+const MaxLimit = 100
+
+// MaxQuery bounds the query text (runes).
+const MaxQuery = 200
+
+// candidateCap bounds the candidates read for one search: sealed reports
+// matched by blind tokens are opened to check phrases, so this bounds the
+// decryption work of one request.
+const candidateCap = 500
+
+// Hit is one result.
+type Hit struct {
+	Type    string   `json:"type"`
+	ID      int64    `json:"id"`
+	Number  string   `json:"number"`
+	Title   string   `json:"title"`
+	Snippet string   `json:"snippet"`
+	Marks   [][2]int `json:"marks"` // highlighted [start, end) rune offsets in Snippet
+	Unit    string   `json:"unit"`
+	At      int64    `json:"updated_at"`
+}
+
+// Result is a page of hits.
+type Result struct {
+	Hits []Hit `json:"hits"`
+	More bool  `json:"more"` // more hits than Limit
+	// SealedSkipped: the query has only one-character terms, which cannot
+	// be looked up in the blind index of report text: reports were not searched.
+	SealedSkipped bool `json:"sealed_skipped,omitempty"`
+}
+
+// Search finds the items p may read that match the query, most recently
+// changed first (the same order on both engines). Recent changes are
+// indexed first (a bounded amount; the job does the bulk).
+// Reports found are opened (their text is sealed) to check phrases and make
+// snippets; that read is audited.
+func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Result, error) {
+	var res Result
+	sp.Q = strings.TrimSpace(sp.Q)
+	if len([]rune(sp.Q)) > MaxQuery {
+		return res, apperr.Invalidf("q", "err.search.too_long", MaxQuery)
+	}
+	if sp.Type != "" && !slices.Contains(Kinds, sp.Type) {
+		return res, apperr.Invalidf("type", "err.search.type")
+	}
+	limit := sp.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	limit = min(limit, MaxLimit)
+	q := text.ParseQuery(sp.Q)
+	if q.Empty() {
+		return res, nil
+	}
+	var unitPath string
+	if sp.Unit != "" {
+		u, err := org.GetUnit(ctx, ix.DB, p, sp.Unit)
+		if apperr.As(err) != nil {
+			return res, apperr.Invalidf("unit", "err.search.unit", sp.Unit)
+		} else if err != nil {
+			return res, err
+		}
+		unitPath = u.Path
+	}
+	if _, err := ix.sync(ctx, 2); err != nil {
+		return res, err
+	}
+
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	var branches []string
+	plain := q.FTS5()
+	if ix.DB.Dialect == store.Postgres {
+		plain = q.TSQuery()
+	}
+	for _, k := range ix.enabled() {
+		if sp.Type != "" && sp.Type != k {
+			continue
+		}
+		expr := plain
+		if k == "report" {
+			bq, ok := ix.blindQuery(q)
+			if !ok {
+				res.SealedSkipped = true
+				continue
+			}
+			expr = bq.FTS5()
+			if ix.DB.Dialect == store.Postgres {
+				expr = bq.TSQuery()
+			}
+		}
+		if b, ok := ix.branch(k, p, expr, unitPath, arg); ok {
+			branches = append(branches, b)
+		}
+	}
+	if len(branches) == 0 {
+		return res, nil
+	}
+	rows, err := ix.DB.Read.QueryContext(ctx, strings.Join(branches, "\nUNION ALL\n")+
+		"\nORDER BY at DESC, kind, ref_id DESC LIMIT "+strconv.Itoa(candidateCap), args...)
+	if err != nil {
+		return res, err
+	}
+	type cand struct {
+		kind string
+		id   int64
+	}
+	var cands []cand
+	for rows.Next() {
+		var c cand
+		var at int64
+		if err := rows.Scan(&c.kind, &c.id, &at); err != nil {
+			rows.Close()
+			return res, err
+		}
+		cands = append(cands, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return res, err
+	}
+	var opened []string // report numbers opened, for the audit trail
+	for _, c := range cands {
+		if len(res.Hits) == limit {
+			res.More = true
+			break
+		}
+		d, err := ix.load(ctx, c.kind, c.id)
+		if err != nil {
+			return res, err
+		}
+		if d.Sealed {
+			opened = append(opened, d.Number)
+			// the blind index matched every bigram, in any order: check
+			// phrases and one-character prefixes on the opened text
+			if !Matches(d.Text(), q) {
+				continue
+			}
+		}
+		snip, marks := Snippet(d.Text(), sp.Q, 120)
+		res.Hits = append(res.Hits, Hit{Type: d.Kind, ID: d.ID, Number: d.Number, Title: d.Title,
+			Snippet: snip, Marks: marks, Unit: d.Unit, At: d.Updated})
+	}
+	if len(opened) > 0 {
+		if err := audit.Record(ctx, ix.DB, audit.Event{Actor: p.Actor(), Action: "search.reports_read", ObjectType: "report",
+			Detail: map[string]any{"q": sp.Q, "reports": opened}}); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// blindQuery maps a query onto the blind index: every token hashed, phrases
+// loosened to "all these tokens" (the blind column has no positions) and
+// one-character prefix tokens dropped (a prefix cannot be hashed). ok is
+// false when nothing is left to look up.
+func (ix *Index) blindQuery(q text.Query) (text.Query, bool) {
+	var out text.Query
+	for _, t := range q.Terms {
+		toks := t.Tokens
+		if t.Prefix {
+			toks = toks[:len(toks)-1]
+		}
+		for _, h := range ix.blind(toks) {
+			out.Terms = append(out.Terms, text.Term{Tokens: []string{h}})
+		}
+	}
+	return out, !out.Empty()
+}
+
+// branch is the candidate query of one kind: matches of expr that p may
+// read, as (kind, ref_id, at). ok is false when p may read none of the kind.
+func (ix *Index) branch(kind string, p *org.Principal, expr, unitPath string, arg func(any) string) (string, bool) {
+	var join, scope, unitCol string
+	switch kind {
+	case "report":
+		s, ok := report.SearchScope(p, arg)
+		if !ok {
+			return "", false
+		}
+		join, scope, unitCol = `JOIN reports r ON r.id = sd.ref_id JOIN units h ON h.id = r.handling_unit_id`, s, "h.path"
+	case "problem":
+		// reach as in the ledger's lists: the read scopes, or the items one is responsible for
+		var or []string
+		for _, s := range org.ScopePaths(p, org.ProblemRead) {
+			or = append(or, store.Subtree("u.path", s, arg))
+		}
+		if p != nil && p.UserID != 0 {
+			or = append(or, "r.responsible_id = "+arg(p.UserID))
+		}
+		if len(or) == 0 {
+			return "", false
+		}
+		join, scope, unitCol = `JOIN problems r ON r.id = sd.ref_id JOIN units u ON u.id = r.unit_id`, "("+strings.Join(or, " OR ")+")", "u.path"
+	default: // projects and ratings: the ledger's read scopes
+		var or []string
+		for _, s := range org.ScopePaths(p, org.ProblemRead) {
+			or = append(or, store.Subtree("u.path", s, arg))
+		}
+		if len(or) == 0 {
+			return "", false
+		}
+		join, scope, unitCol = `JOIN `+kind+`s r ON r.id = sd.ref_id JOIN units u ON u.id = r.unit_id`, "("+strings.Join(or, " OR ")+")", "u.path"
+	}
+	// (every argument taken above belongs to a branch that is used)
+	var match string
+	if ix.DB.Dialect == store.Postgres {
+		match = `search_docs sd WHERE sd.tsv @@ to_tsquery('simple', ` + arg(expr) + `)`
+	} else {
+		match = `search_fts JOIN search_docs sd ON sd.id = search_fts.rowid WHERE search_fts MATCH ` + arg(expr)
+	}
+	q := `SELECT sd.kind AS kind, sd.ref_id AS ref_id, r.updated_at AS at FROM ` + match
+	q = strings.Replace(q, " WHERE ", " "+join+" WHERE ", 1)
+	q += ` AND sd.kind = ` + arg(kind) + ` AND ` + scope
+	if unitPath != "" {
+		q += ` AND ` + store.Subtree(unitCol, unitPath, arg)
+	}
+	return q, true
+}
+
+// load reads one item for the result page.
+func (ix *Index) load(ctx context.Context, kind string, id int64) (doc, error) {
+	src := sources[kind]
+	return src.scan(ix, ix.DB.Read.QueryRowContext(ctx, `SELECT `+src.cols+` FROM `+src.from+` WHERE x.id = $1`, id))
+}

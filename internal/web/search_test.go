@@ -1,0 +1,84 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/store/storetest"
+)
+
+// TestSearchPage: the header box leads to /search; a lead is found by words
+// of its sealed text, highlighted, by the discipline office handling it, and
+// never by the officer it names; the API answers the same.
+func TestSearchPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := reportFixture(t, db)
+		pub := newClient(t, srv)
+		if r := pub.postFiles("/report", reportForm("郑法官"), nil); r.Status != http.StatusCreated {
+			t.Fatalf("submit: %d\n%s", r.Status, r.Body)
+		}
+		jj := loggedIn(t, srv, "jj1")
+		expect(t, jj.get("/"), 200, `action="/search"`)
+		r := jj.get("/search?q=" + url.QueryEscape("打电话 轻判"))
+		expect(t, r, 200, `id="search-hits"`, "<mark>打电话</mark>", `href="/clues/`)
+		expect(t, jj.get("/search?q=轻判&type=problem"), 200, "没有找到匹配的内容")
+		expect(t, jj.get("/search?q=x&type=nope"), 400, "没有这种检索类别")
+
+		judge := loggedIn(t, srv, "judge1")
+		r = judge.get("/search?q=轻判")
+		if r.Status != 200 || strings.Contains(r.Body, "/clues/") {
+			t.Fatalf("the named officer finds the lead: %d\n%s", r.Status, r.Body)
+		}
+
+		r = jj.get("/api/v1/search?q=" + "庭长打招呼")
+		var res struct {
+			Hits []struct {
+				Type    string   `json:"type"`
+				ID      int64    `json:"id"`
+				Title   string   `json:"title"`
+				Snippet string   `json:"snippet"`
+				Marks   [][2]int `json:"marks"`
+			} `json:"hits"`
+		}
+		if err := json.Unmarshal([]byte(r.Body), &res); err != nil || r.Status != 200 {
+			t.Fatalf("api: %d %s", r.Status, r.Body)
+		}
+		if len(res.Hits) != 1 || res.Hits[0].Type != "report" || res.Hits[0].Title != "庭长打招呼要求轻判" || len(res.Hits[0].Marks) == 0 {
+			t.Fatalf("api hits %+v", res.Hits)
+		}
+		// 热点问题: two reports about one matter make one issue
+		if r := pub.postFiles("/report", reportForm("郑法官"), nil); r.Status != http.StatusCreated {
+			t.Fatalf("submit: %d\n%s", r.Status, r.Body)
+		}
+		expect(t, jj.get("/hot-issues"), 200, `id="hot-issues"`, "庭长打招呼要求轻判", `href="/clues/`)
+		expect(t, judge.get("/hot-issues"), 403)
+		r = jj.get("/api/v1/hot-issues?from=2020-01-01")
+		if r.Status != 200 || !strings.Contains(r.Body, `"count":2`) {
+			t.Fatalf("api hot issues: %d %s", r.Status, r.Body)
+		}
+
+		// 智能分办: the assign form says there is no model yet; training is
+		// for discipline staff and administrators
+		m := clueRe.FindStringSubmatch(jj.get("/clues").Body)
+		if m == nil {
+			t.Fatal("no lead in the list")
+		}
+		if r := jj.post("/clues/"+m[1]+"/register", url.Values{"note": {"受理"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("register: %d %s", r.Status, r.Body)
+		}
+		expect(t, jj.get("/clues/"+m[1]), 200, `id="routing-hint"`, "暂无建议", `id="form-assign"`)
+		expect(t, jj.get("/api/v1/clues/"+m[1]+"/routing"), 200, `"trained_on":0`)
+		expect(t, judge.get("/api/v1/clues/"+m[1]+"/routing"), 404)
+		expect(t, jj.post("/api/v1/routing/train", nil), 200, `"docs":0`)
+		expect(t, judge.post("/api/v1/routing/train", nil), 403)
+
+		r = judge.get("/api/v1/search?q=" + "庭长打招呼")
+		if r.Status != 200 || !strings.Contains(r.Body, `"hits":[]`) {
+			t.Fatalf("api for the named officer: %d %s", r.Status, r.Body)
+		}
+	})
+}
