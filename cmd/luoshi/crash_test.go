@@ -27,11 +27,7 @@ import (
 // 201 is there and decrypts with its key; the audit chain still verifies.
 // Three kill points per engine.
 func TestCrashKeepsAcknowledgedReports(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "luoshi")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildLuoshi(t)
 	for _, d := range storetest.Engines(t) {
 		t.Run(string(d), func(t *testing.T) {
 			dir := t.TempDir()
@@ -119,9 +115,41 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// binDir holds the binary built once for every test that runs it (TestMain removes it).
+var (
+	binOnce sync.Once
+	binDir  string
+	binErr  error
+)
+
+// buildLuoshi builds the luoshi binary once per test run.
+func buildLuoshi(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		if binDir, binErr = os.MkdirTemp("", "luoshi-bin-"); binErr != nil {
+			return
+		}
+		out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, "luoshi"), ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return filepath.Join(binDir, "luoshi")
+}
+
 func startServer(t *testing.T, bin string, flags []string) *server {
 	t.Helper()
 	addr := freePort(t)
+	return startServerAt(t, bin, addr, "http://"+addr, http.DefaultClient, flags)
+}
+
+// startServerAt starts luoshi serve listening on addr and waits until base
+// answers /healthz through client.
+func startServerAt(t *testing.T, bin, addr, base string, client *http.Client, flags []string) *server {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--log-level", "warn", "--public-per-day", "0"}, flags...)...)
 	cmd.Env = append(os.Environ(), "LUOSHI_ADMIN_PASSWORD=crash-test-2026")
 	var logs bytes.Buffer
@@ -129,11 +157,11 @@ func startServer(t *testing.T, bin string, flags []string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, base: "http://" + addr, done: make(chan struct{})}
+	s := &server{cmd: cmd, base: base, done: make(chan struct{})}
 	go func() { cmd.Wait(); close(s.done) }()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		if res, err := http.Get(s.base + "/healthz"); err == nil {
+		if res, err := client.Get(s.base + "/healthz"); err == nil {
 			res.Body.Close()
 			if res.StatusCode == 200 {
 				return s

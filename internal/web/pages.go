@@ -341,6 +341,8 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int) {
 		key, msg = "ui.error.unavailable", "err.unavailable"
 	case http.StatusBadRequest:
 		key, msg = "ui.error.bad_request", "err.bad_request"
+	case http.StatusRequestEntityTooLarge:
+		key, msg = "ui.harden.too_large", "err.harden.body_too_large"
 	}
 	pg := s.newPage(r, key, "")
 	pg.Error = pg.T(msg)
