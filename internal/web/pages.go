@@ -26,6 +26,7 @@ import (
 	"github.com/luoshi/luoshi/internal/i18n"
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/report"
+	"github.com/luoshi/luoshi/internal/store"
 )
 
 //go:embed templates
@@ -291,6 +292,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
+	if status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", "10") // the database is away: nothing was saved, try again shortly
+	}
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
@@ -440,7 +444,7 @@ func statusOf(e *apperr.Error) int {
 func internalStatus(err error) int {
 	var ne net.Error
 	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.As(err, &ne) || strings.Contains(err.Error(), "database is locked") {
+		errors.As(err, &ne) || store.Unreachable(err) {
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

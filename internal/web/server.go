@@ -336,7 +336,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				if strings.HasPrefix(r.URL.Path, "/api/") {
 					api.WriteError(w, r, apperr.New(apperr.Unavailable, "unavailable", "", "err.unavailable"))
 				} else {
-					http.Error(w, "数据库暂时无法访问,请稍后重试。 The database is unavailable; please try again shortly.", http.StatusServiceUnavailable)
+					s.errorPage(w, r, http.StatusServiceUnavailable)
 				}
 				return
 			}
