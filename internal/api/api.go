@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 
-
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/auth"
 	"github.com/luoshi/luoshi/internal/i18n"
