@@ -232,16 +232,30 @@ func multipartBody(fields map[string]string, fileField, fileName string, data []
 	return mw.FormDataContentType(), &buf
 }
 
-// driveUntilKilled sends public reports from 6 clients and progress reports
-// from one client per item, and SIGKILLs the server the given time after the
-// round's first acknowledgements.
+// driveUntilKilled drives the server and SIGKILLs it the given time after
+// the round's first acknowledgements.
 func (w *crashWork) driveUntilKilled(t *testing.T, s *server, tokens map[string]string, after time.Duration) {
+	acked, stop := w.drive(t, s.base, tokens)
+	// the kill point: a random moment after the first few acknowledgements
+	// (on a busy machine the first commit can take a while)
+	for start := time.Now(); time.Since(start) < 30*time.Second && acked.Load() < 3; time.Sleep(20 * time.Millisecond) {
+	}
+	time.Sleep(after)
+	s.cmd.Process.Signal(os.Kill)
+	<-s.done
+	stop()
+}
+
+// drive sends public reports from 6 clients and progress reports from one
+// client per item until stop is called (stop waits for the clients); acked
+// counts the acknowledgements so far.
+func (w *crashWork) drive(t *testing.T, base string, tokens map[string]string) (acked *atomic.Int64, stop func()) {
 	var wg sync.WaitGroup
-	var acked atomic.Int64
-	stop := make(chan struct{})
+	acked = new(atomic.Int64)
+	done := make(chan struct{})
 	stopped := func() bool {
 		select {
-		case <-stop:
+		case <-done:
 			return true
 		default:
 			return false
@@ -258,12 +272,12 @@ func (w *crashWork) driveUntilKilled(t *testing.T, s *server, tokens map[string]
 				var res *http.Response
 				var err error
 				if i%2 == 0 {
-					res, err = client.Post(s.base+"/api/v1/public/reports", "application/json", strings.NewReader(rep))
+					res, err = client.Post(base+"/api/v1/public/reports", "application/json", strings.NewReader(rep))
 				} else {
 					data := randomText()
 					a.file, a.sum = fmt.Sprintf("证据-%d-%d.txt", c, i), sha256.Sum256(data)
 					ct, body := multipartBody(map[string]string{"report": rep}, "evidence", a.file, data)
-					res, err = client.Post(s.base+"/api/v1/public/reports", ct, body)
+					res, err = client.Post(base+"/api/v1/public/reports", ct, body)
 				}
 				if err != nil {
 					continue // the server is gone: this one was never acknowledged
@@ -296,7 +310,7 @@ func (w *crashWork) driveUntilKilled(t *testing.T, s *server, tokens map[string]
 				data := randomText()
 				a := progressAck{problem: id, note: fmt.Sprintf("进展 %d-%d-%d", id, i, mrand.Int()), file: fmt.Sprintf("佐证-%d-%d.txt", id, i), sum: sha256.Sum256(data)}
 				ct, body := multipartBody(map[string]string{"note": a.note, "percent": fmt.Sprint(pct)}, "evidence", a.file, data)
-				req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/problems/%d/progress", s.base, id), body)
+				req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/problems/%d/progress", base, id), body)
 				req.Header.Set("Content-Type", ct)
 				req.Header.Set("Authorization", "Bearer "+tokens["off"])
 				res, err := client.Do(req)
@@ -316,15 +330,7 @@ func (w *crashWork) driveUntilKilled(t *testing.T, s *server, tokens map[string]
 			}
 		})
 	}
-	// the kill point: a random moment after the first few acknowledgements
-	// (on a busy machine the first commit can take a while)
-	for start := time.Now(); time.Since(start) < 30*time.Second && acked.Load() < 3; time.Sleep(20 * time.Millisecond) {
-	}
-	time.Sleep(after)
-	s.cmd.Process.Signal(os.Kill)
-	<-s.done
-	close(stop)
-	wg.Wait()
+	return acked, func() { close(done); wg.Wait() }
 }
 
 // check looks every acknowledged request up on the restarted server and
