@@ -210,3 +210,47 @@ func TestRequestBodyLimits(t *testing.T) {
 		t.Errorf("a 3 MiB multipart body is within the upload limit but got %d", res.StatusCode)
 	}
 }
+
+// TestLogsHoldNothingIdentifying runs the public channel and a failed
+// sign-in with the log at debug level: the log names routes and statuses,
+// never the client address (here the one behind the proxy), what a reporter
+// wrote, a receipt, a key or a password.
+func TestLogsHoldNothingIdentifying(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	fixture(t, db)
+	var logs bytes.Buffer
+	cfg := &config.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), BehindTLSProxy: true}
+	cfg.Validate()
+	srv := httptest.NewServer(web.New(db, cfg, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))).Handler())
+	t.Cleanup(srv.Close)
+	const addr, subject, content, password = "203.0.113.77", "举报某庭长", "庭长打招呼要求轻判秘密细节", "wrong-Passw0rd-xyz"
+	send := func(method, path, ctype, body string) []byte {
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", ctype)
+		req.Header.Set("X-Forwarded-For", addr)
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		return b
+	}
+	var rc struct{ Receipt, Key string }
+	json.Unmarshal(send("POST", "/api/v1/public/reports", "application/json",
+		`{"category":"work","unit_code":"county1","subject":"`+subject+`","content":"`+content+`","reporter":{"name":"王举报","phone":"13912345678"}}`), &rc)
+	if rc.Receipt == "" {
+		t.Fatal("the report was not taken")
+	}
+	send("POST", "/api/v1/public/reports/lookup", "application/json", `{"receipt":"`+rc.Receipt+`","key":"`+rc.Key+`"}`)
+	send("POST", "/report/lookup", "application/x-www-form-urlencoded", url.Values{"receipt": {rc.Receipt}, "key": {"0000-0000-0000-0000-0000"}}.Encode())
+	send("POST", "/login", "application/x-www-form-urlencoded", url.Values{"username": {"admin"}, "password": {password}}.Encode())
+	if !strings.Contains(logs.String(), "route=") {
+		t.Fatalf("the request log is empty, so the test proves nothing:\n%s", logs.String())
+	}
+	for _, secret := range []string{addr, subject, content, "王举报", "13912345678", rc.Receipt, rc.Key, password} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("the log holds %q:\n%s", secret, logs.String())
+		}
+	}
+}
