@@ -110,10 +110,10 @@ func freshPostgresDB(t *testing.T) string {
 	return u.String()
 }
 
-// seedCrash creates the units and two people, hand (handler of the
+// seedCrash creates the units (under parent, if given) and two people, hand (handler of the
 // province) and off (officer of the court, responsible for the items), and
 // returns their API tokens.
-func seedCrash(t *testing.T, url string) map[string]string {
+func seedCrash(t *testing.T, url string, parent ...string) map[string]string {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, url)
@@ -125,7 +125,11 @@ func seedCrash(t *testing.T, url string) map[string]string {
 		t.Fatal(err)
 	}
 	sys := org.SystemPrincipal()
-	for _, u := range []org.UnitInput{{Code: "p", Name: "省委政法委", Kind: "province"}, {Code: "court", Name: "某法院", Kind: "organ", ParentCode: "p"}} {
+	top := org.UnitInput{Code: "p", Name: "省委政法委", Kind: "province"}
+	if len(parent) > 0 { // under the top unit a first start created
+		top.ParentCode = parent[0]
+	}
+	for _, u := range []org.UnitInput{top, {Code: "court", Name: "某法院", Kind: "organ", ParentCode: "p"}} {
 		if _, err := org.CreateUnit(ctx, db, sys, u); err != nil {
 			t.Fatal(err)
 		}

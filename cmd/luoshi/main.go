@@ -227,6 +227,15 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 	default:
 		pw, err := org.Bootstrap(ctx, db, cfg.AdminPassword)
 		if err != nil {
+			// Several nodes started at once on an empty PostgreSQL database:
+			// one of them created the first admin and the others' inserts
+			// collided with it. Once that one has committed, a second look
+			// finds the admin and changes nothing.
+			if pw2, err2 := org.Bootstrap(ctx, db, cfg.AdminPassword); err2 == nil && pw2 == "" {
+				pw, err = "", nil
+			}
+		}
+		if err != nil {
 			return fmt.Errorf("first start: %w", err)
 		}
 		if pw != "" && cfg.AdminPassword == "" {
