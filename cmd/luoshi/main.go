@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -61,7 +62,8 @@ Usage:
 Common flags (each also read from the environment):
   --data DIR    data folder, default ./luoshi-data (LUOSHI_DATA)
   --db URL      postgres:// URL instead of SQLite (LUOSHI_DATABASE_URL)
-  --addr A      listen address, default 127.0.0.1:8080 (LUOSHI_ADDR)
+  --addr A      listen address, default 127.0.0.1:8080 (LUOSHI_ADDR); any other
+                than loopback needs --tls-cert/--tls-key or --behind-tls-proxy
 Run "luoshi serve -h" for every flag.
 `
 
@@ -167,6 +169,18 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.CheckExposure(); err != nil {
+		return &exitError{2, err.Error()}
+	}
+	var tlsCfg *tls.Config
+	if cfg.TLS() {
+		// load before touching the database: a bad certificate stops the start
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return &exitError{2, fmt.Sprintf("--tls-cert %s / --tls-key %s: %v", cfg.TLSCert, cfg.TLSKey, err)}
+		}
+		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
 	log := logger(cfg.LogLevel, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -224,6 +238,15 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 	default:
 		pw, err := org.Bootstrap(ctx, db, cfg.AdminPassword)
 		if err != nil {
+			// Several nodes started at once on an empty PostgreSQL database:
+			// one of them created the first admin and the others' inserts
+			// collided with it. Once that one has committed, a second look
+			// finds the admin and changes nothing.
+			if pw2, err2 := org.Bootstrap(ctx, db, cfg.AdminPassword); err2 == nil && pw2 == "" {
+				pw, err = "", nil
+			}
+		}
+		if err != nil {
 			return fmt.Errorf("first start: %w", err)
 		}
 		if pw != "" && cfg.AdminPassword == "" {
@@ -244,10 +267,16 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
-		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	hs := httpServer(srv.Handler(), log)
+	hs.TLSConfig = tlsCfg
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if tlsCfg != nil {
+			errc <- hs.ServeTLS(ln, "", "") // the certificate is in TLSConfig already
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 
 	storage := "SQLite " + cfg.DatabaseTarget()
 	if db.Dialect == store.Postgres {
@@ -270,6 +299,26 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return hs.Shutdown(sctx)
+}
+
+// Connection limits. A client that sends its headers slower than
+// readHeaderTimeout, or its whole request slower than readTimeout, is cut off,
+// so slow clients cannot hold connections open (slowloris); an answer that
+// cannot be written within writeTimeout is abandoned; headers are capped at
+// maxHeaderBytes (431 beyond). Variables so the tests can shorten them.
+var (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 2 * time.Minute // a 400 MB upload needs > 27 Mbit/s
+	writeTimeout      = 2 * time.Minute
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 64 << 10
+)
+
+func httpServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: maxHeaderBytes,
+		// TLS handshake noise from scanners would otherwise go to stderr unformatted
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 }
 
 func migrate(args []string, stdout, stderr io.Writer) error {

@@ -19,7 +19,11 @@ import (
 
 func TestMain(m *testing.M) {
 	org.HashCost = password.Params{Memory: 1024, Time: 1, Threads: 1}
-	os.Exit(m.Run())
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
 }
 
 func runOK(t *testing.T, args ...string) string {

@@ -7,17 +7,12 @@ package api
 
 import (
 	"context"
-	"database/sql"
-	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
-
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/auth"
@@ -211,6 +206,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		e := classify(err)
 		status = statusOf(e)
 		body = map[string]any{"code": e.Code, "message": message(lang, e)}
+		if e.Code == codeUnavailable {
+			w.Header().Set("Retry-After", "10") // the database is away: try again shortly
+		}
 		if e.Field != "" {
 			body["field"] = e.Field
 		}
@@ -237,20 +235,7 @@ func classify(err error) *apperr.Error {
 
 // unreachable reports whether err means the database did not answer (as
 // opposed to a bug): the client may simply retry later.
-func unreachable(err error) bool {
-	var ne net.Error
-	var ce *pgconn.ConnectError
-	switch {
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled),
-		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
-		errors.As(err, &ne), errors.As(err, &ce), pgconn.Timeout(err):
-		return true
-	}
-	s := err.Error()
-	// SQLite reports a busy or closed database only in the message text.
-	return strings.Contains(s, "database is locked") || strings.Contains(s, "SQLITE_BUSY") ||
-		strings.Contains(s, "database is closed")
-}
+func unreachable(err error) bool { return store.Unreachable(err) }
 
 // msgArg is a message argument that is itself a catalogue entry, translated
 // into the response language (a JSON error names its cause this way).

@@ -24,10 +24,16 @@ type Config struct {
 	AdminPassword string // first start only; from the environment, never a flag (flags show in ps)
 	MasterKey     string // LUOSHI_MASTER_KEY (base64); empty = the key file in DataDir. Never a flag.
 	BaseURL       string // how people reach this server, for printed links
-	SecureCookies bool   // set the Secure flag (behind HTTPS)
-	IdleTimeout   time.Duration
-	AbsTimeout    time.Duration
-	LogLevel      string
+	SecureCookies bool   // set the Secure flag (behind HTTPS); implied by TLS and BehindTLSProxy
+	TLSCert       string // PEM certificate chain: serve HTTPS itself
+	TLSKey        string // PEM private key of TLSCert
+	// BehindTLSProxy says a reverse proxy terminates HTTPS in front of this
+	// process: plain HTTP on a non-loopback address is then allowed, cookies
+	// are Secure and the client address is the proxy's X-Forwarded-For entry.
+	BehindTLSProxy bool
+	IdleTimeout    time.Duration
+	AbsTimeout     time.Duration
+	LogLevel       string
 	// PublicPerDay caps public submissions per client address and day
 	// (counted under a salted hash forgotten daily); 0 = no cap.
 	PublicPerDay int
@@ -44,7 +50,10 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", env("LUOSHI_DATA", "./luoshi-data"), "data folder (LUOSHI_DATA)")
 	fs.StringVar(&c.DatabaseURL, "db", env("LUOSHI_DATABASE_URL", ""), "postgres:// URL; empty = SQLite in the data folder (LUOSHI_DATABASE_URL)")
 	fs.StringVar(&c.BaseURL, "base-url", env("LUOSHI_BASE_URL", ""), "public URL of this server, for links (LUOSHI_BASE_URL)")
-	fs.BoolVar(&c.SecureCookies, "secure-cookies", env("LUOSHI_SECURE_COOKIES", "") == "1" || env("LUOSHI_SECURE_COOKIES", "") == "true", "mark cookies Secure, when served over HTTPS (LUOSHI_SECURE_COOKIES)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("LUOSHI_SECURE_COOKIES"), "mark cookies Secure, when served over HTTPS (LUOSHI_SECURE_COOKIES)")
+	fs.StringVar(&c.TLSCert, "tls-cert", env("LUOSHI_TLS_CERT", ""), "PEM certificate file: serve HTTPS (LUOSHI_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", env("LUOSHI_TLS_KEY", ""), "PEM private key file of --tls-cert (LUOSHI_TLS_KEY)")
+	fs.BoolVar(&c.BehindTLSProxy, "behind-tls-proxy", envBool("LUOSHI_BEHIND_TLS_PROXY"), "a reverse proxy terminates HTTPS in front of luoshi (LUOSHI_BEHIND_TLS_PROXY=1)")
 	fs.DurationVar(&c.IdleTimeout, "session-idle", envDuration("LUOSHI_SESSION_IDLE", 30*time.Minute), "end a session unused this long (LUOSHI_SESSION_IDLE)")
 	fs.DurationVar(&c.AbsTimeout, "session-max", envDuration("LUOSHI_SESSION_MAX", 12*time.Hour), "end a session this long after sign-in (LUOSHI_SESSION_MAX)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LUOSHI_LOG_LEVEL", "info"), "debug, info, warn or error (LUOSHI_LOG_LEVEL)")
@@ -85,18 +94,65 @@ func (c *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
 	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together: give both or neither"))
+	}
+	if c.TLS() || c.BehindTLSProxy {
+		// every browser reaches this server over HTTPS: a cookie must never
+		// travel in clear, even if someone follows an http:// link
+		c.SecureCookies = true
+	}
 	if c.BaseURL == "" {
 		host, port, _ := net.SplitHostPort(c.Addr)
 		if host == "" || host == "0.0.0.0" || host == "::" {
 			host = "127.0.0.1"
 		}
-		c.BaseURL = "http://" + net.JoinHostPort(host, port)
+		scheme := "http://"
+		if c.TLS() {
+			scheme = "https://"
+		}
+		c.BaseURL = scheme + net.JoinHostPort(host, port)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if err := c.SMTP.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// TLS reports whether this process serves HTTPS itself.
+func (c *Config) TLS() bool { return c.TLSCert != "" && c.TLSKey != "" }
+
+// CheckExposure refuses plain HTTP on an address other people can reach:
+// passwords, session cookies and reports would cross the network in clear.
+// Only serve calls it; the other commands never listen.
+func (c *Config) CheckExposure() error {
+	if c.TLS() || c.BehindTLSProxy {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return err
+	}
+	if Loopback(host) {
+		return nil
+	}
+	return fmt.Errorf("refusing to serve plain HTTP on %s, an address other machines can reach: "+
+		"sign-in passwords, session cookies and reports would cross the network unencrypted. "+
+		"Give --tls-cert and --tls-key (LUOSHI_TLS_CERT, LUOSHI_TLS_KEY) to serve HTTPS, "+
+		"or --behind-tls-proxy (LUOSHI_BEHIND_TLS_PROXY=1) when a reverse proxy terminates HTTPS in front of luoshi, "+
+		"or listen on 127.0.0.1", c.Addr)
+}
+
+// Loopback reports whether a listen host is reachable from this machine only.
+// An empty host or a wildcard listens everywhere; a name other than
+// localhost is not trusted to stay local.
+func Loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // DatabaseTarget is what store.Open takes: the PostgreSQL URL or the SQLite file.
@@ -115,6 +171,14 @@ func env(k, def string) string {
 		return v
 	}
 	return def
+}
+
+func envBool(k string) bool {
+	switch strings.ToLower(os.Getenv(k)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
 }
 
 func envInt(k string, def int) int {

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"io"
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -91,5 +92,58 @@ func TestSMTPSettings(t *testing.T) {
 	off := Config{Addr: "127.0.0.1:1", DataDir: "d", SMTP: SMTP{From: "nonsense"}}
 	if err := off.Validate(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestTLSAndExposure(t *testing.T) {
+	t.Setenv("LUOSHI_TLS_CERT", "/etc/luoshi/cert.pem")
+	t.Setenv("LUOSHI_TLS_KEY", "/etc/luoshi/key.pem")
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	var c Config
+	c.Register(fs)
+	if err := fs.Parse([]string{"--addr", "0.0.0.0:8443"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if !c.TLS() || !c.SecureCookies || c.BaseURL != "https://127.0.0.1:8443" || c.CheckExposure() != nil {
+		t.Fatalf("TLS from the environment: %+v", c)
+	}
+
+	t.Setenv("LUOSHI_TLS_CERT", "")
+	t.Setenv("LUOSHI_TLS_KEY", "")
+	t.Setenv("LUOSHI_BEHIND_TLS_PROXY", "1")
+	fs = flag.NewFlagSet("t", flag.ContinueOnError)
+	c = Config{}
+	c.Register(fs)
+	fs.Parse([]string{"--addr", ":8080"})
+	if err := c.Validate(); err != nil || !c.BehindTLSProxy || !c.SecureCookies || c.CheckExposure() != nil {
+		t.Fatalf("behind a proxy from the environment: %v %+v", err, c)
+	}
+
+	half := Config{Addr: "127.0.0.1:1", DataDir: "d", TLSCert: "c.pem"}
+	if err := half.Validate(); err == nil || !strings.Contains(err.Error(), "--tls-key") {
+		t.Errorf("a certificate without a key: %v", err)
+	}
+
+	for addr, refused := range map[string]bool{
+		"127.0.0.1:8080": false, "[::1]:8080": false, "localhost:8080": false, "127.8.9.1:80": false,
+		"0.0.0.0:8080": true, ":8080": true, "[::]:8080": true, "192.168.1.10:8080": true, "luoshi.example.cn:80": true,
+	} {
+		c := Config{Addr: addr, DataDir: "d"}
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		err := c.CheckExposure()
+		if (err != nil) != refused {
+			t.Errorf("%s: refused %v, want %v", addr, err != nil, refused)
+		}
+		if err != nil && (!strings.Contains(err.Error(), "--behind-tls-proxy") || !strings.Contains(err.Error(), "--tls-cert")) {
+			t.Errorf("%s: the refusal does not say what to do: %v", addr, err)
+		}
+		if c.SecureCookies {
+			t.Errorf("%s: Secure cookies over plain HTTP would never come back", addr)
+		}
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/luoshi/luoshi/internal/i18n"
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/report"
+	"github.com/luoshi/luoshi/internal/store"
 )
 
 //go:embed templates
@@ -298,6 +299,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
+	if status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", "10") // the database is away: nothing was saved, try again shortly
+	}
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
@@ -348,6 +352,8 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int) {
 		key, msg = "ui.error.unavailable", "err.unavailable"
 	case http.StatusBadRequest:
 		key, msg = "ui.error.bad_request", "err.bad_request"
+	case http.StatusRequestEntityTooLarge:
+		key, msg = "ui.harden.too_large", "err.harden.body_too_large"
 	}
 	pg := s.newPage(r, key, "")
 	pg.Error = pg.T(msg)
@@ -445,7 +451,7 @@ func statusOf(e *apperr.Error) int {
 func internalStatus(err error) int {
 	var ne net.Error
 	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.As(err, &ne) || strings.Contains(err.Error(), "database is locked") {
+		errors.As(err, &ne) || store.Unreachable(err) {
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"mime"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -132,8 +134,79 @@ func (s *Server) Handler() http.Handler {
 	h = s.authenticate(h)
 	h = cop.Handler(h)
 	h = securityHeaders(h)
+	h = s.transport(h)
 	h = s.observe(h)
 	return h
+}
+
+// MaxBody caps every request body before any handler sees it; handlers set
+// tighter limits of their own (1 MiB for JSON, 4 KiB for a receipt look-up).
+// This one is the backstop for a handler that forgets: a form or JSON body
+// may not exceed formBodyLimit, and only a multipart upload or a raw sheet
+// may be as large as the largest legitimate upload (20 files of the
+// attachment size limit).
+const formBodyLimit = 2 << 20
+
+func (s *Server) maxBody(r *http.Request) int64 {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "multipart/form-data", "application/octet-stream", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+		max := int64(attach.DefaultMaxSize)
+		if s.Ledger.Files != nil && s.Ledger.Files.MaxSize > max {
+			max = s.Ledger.Files.MaxSize
+		}
+		return 20*max + 1<<20
+	}
+	return formBodyLimit
+}
+
+// transport applies what depends on how the connection arrived: the body cap,
+// HSTS when browsers reach us over HTTPS, and, behind a TLS proxy, the client
+// address the proxy appended to X-Forwarded-For (the public reporting caps
+// count per address; without this every reporter would share the proxy's).
+func (s *Server) transport(next http.Handler) http.Handler {
+	hsts := s.Cfg.TLS() || s.Cfg.BehindTLSProxy
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.maxBody(r) {
+			// refused before a byte is read; the handler never runs
+			w.Header().Set("Connection", "close")
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				api.WriteError(w, r, apperr.New(apperr.Invalid, "too_large", "", "err.harden.body_too_large"))
+			} else {
+				s.errorPage(w, r, http.StatusRequestEntityTooLarge)
+			}
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, s.maxBody(r))
+		}
+		if hsts {
+			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		if s.Cfg.BehindTLSProxy {
+			if ip := lastForwarded(r.Header.Values("X-Forwarded-For")); ip != "" {
+				r.RemoteAddr = net.JoinHostPort(ip, "0")
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// lastForwarded is the last address in X-Forwarded-For: the one our own proxy
+// appended. Earlier entries come from the client and may be forged.
+func lastForwarded(vals []string) string {
+	if len(vals) == 0 {
+		return ""
+	}
+	last := vals[len(vals)-1]
+	if i := strings.LastIndexByte(last, ','); i >= 0 {
+		last = last[i+1:]
+	}
+	ip := net.ParseIP(strings.TrimSpace(last))
+	if ip == nil {
+		return ""
+	}
+	return ip.String()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -211,7 +284,11 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+		// no page needs any powerful feature: deny them all, so injected
+		// content could not use them either
+		h.Set("Permissions-Policy", "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "+
+			"magnetometer=(), microphone=(), midi=(), payment=(), publickey-credentials-get=(), screen-wake-lock=(), usb=()")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		next.ServeHTTP(w, r)
 	})
 }
@@ -270,7 +347,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				if strings.HasPrefix(r.URL.Path, "/api/") {
 					api.WriteError(w, r, apperr.New(apperr.Unavailable, "unavailable", "", "err.unavailable"))
 				} else {
-					http.Error(w, "数据库暂时无法访问,请稍后重试。 The database is unavailable; please try again shortly.", http.StatusServiceUnavailable)
+					s.errorPage(w, r, http.StatusServiceUnavailable)
 				}
 				return
 			}
