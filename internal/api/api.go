@@ -100,6 +100,7 @@ func Register(mux *http.ServeMux, d Deps) []string {
 	s.registerProblemDashboard(authed)
 	s.registerRatings(authed, public)
 	s.registerProjects(authed, public)
+	s.registerNeeds(authed, public)
 	s.registerScore(authed)
 	s.registerWarnings(authed)
 	s.registerStudy(authed)

@@ -194,6 +194,7 @@ func (s *server) evaluateProject(w http.ResponseWriter, r *http.Request, p *org.
 // projectsDoc adds 我为群众办实事 to the OpenAPI document.
 func projectsDoc(paths, schemas obj) {
 	pledgesDoc(paths, schemas)
+	needsDoc(paths, schemas)
 	id := obj{"name": "id", "in": "path", "required": true, "description": "project id",
 		"schema": obj{"type": "integer", "format": "int64", "minimum": 1}}
 	mid := obj{"name": "mid", "in": "path", "required": true, "description": "milestone id",
@@ -263,7 +264,8 @@ func projectsDoc(paths, schemas obj) {
 		"title": str("title"), "area": strEnum("area", project.Areas...), "unit_code": str("responsible unit"),
 		"leader": str("leading official's username"), "handler": str("person in charge's username"),
 		"beneficiaries": str("who benefits"), "plan": str("plan"), "measures": str("measures"),
-		"start": str("day"), "end": str("day"), "public": boolean("show on the public pages")})
+		"start": str("day"), "end": str("day"), "public": boolean("show on the public pages"),
+		"need_id": integer("the 群众点单 need this project takes (接单): open, in the principal's writable scope")})
 	schemas["MilestoneCreate"] = object([]string{"due", "what", "weight"}, obj{"due": str("day"), "what": str("what"),
 		"weight": obj{"type": "integer", "minimum": 1, "maximum": 100}})
 	schemas["ProjectEvaluation"] = object([]string{"checks"}, obj{"checks": obj{"type": "array", "items": check,
