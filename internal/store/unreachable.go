@@ -8,13 +8,16 @@ import (
 	"io"
 	"net"
 	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Unreachable reports whether err means the database did not answer (it is
-// down, restarting, unreachable or busy) as opposed to a bug: the request may
-// simply be retried later, and the client is told 503, not 500.
+// down, restarting, unreachable or busy) or the disk is full, as opposed to a
+// bug: nothing was saved, the request may simply be retried later, and the
+// client is told 503, not 500. (A system call's errno counts as well: it
+// satisfies net.Error.)
 func Unreachable(err error) bool {
 	if err == nil {
 		return false
@@ -27,6 +30,7 @@ func Unreachable(err error) bool {
 		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
 		// a connection cut in the middle of an answer
 		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed),
+		errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT),
 		errors.As(err, &ne), errors.As(err, &ce), pgconn.Timeout(err), pgconn.SafeToRetry(err):
 		return true
 	case errors.As(err, &pe):
@@ -37,7 +41,8 @@ func Unreachable(err error) bool {
 	s := err.Error()
 	// pgx reports a connection it closed after a failure, and SQLite a busy
 	// or closed database, only in the message text.
-	for _, m := range []string{"conn closed", "connection reset", "broken pipe", "database is locked", "SQLITE_BUSY", "database is closed"} {
+	for _, m := range []string{"conn closed", "connection reset", "broken pipe", "database is locked", "SQLITE_BUSY", "database is closed",
+		"database or disk is full", "SQLITE_FULL"} {
 		if strings.Contains(s, m) {
 			return true
 		}
