@@ -234,7 +234,9 @@ func (ix *Index) branch(kind string, p *org.Principal, expr, unitPath string, ar
 	} else {
 		match = `search_fts JOIN search_docs sd ON sd.id = search_fts.rowid WHERE search_fts MATCH ` + arg(expr)
 	}
-	q := `SELECT sd.kind AS kind, sd.ref_id AS ref_id, r.updated_at AS at FROM ` + match
+	// ordered by the indexed time (the source's updated_at as of the sync
+	// just run): it sits in the index row, so sorting reads no source row
+	q := `SELECT sd.kind AS kind, sd.ref_id AS ref_id, sd.src_updated AS at FROM ` + match
 	q = strings.Replace(q, " WHERE ", " "+join+" WHERE ", 1)
 	q += ` AND sd.kind = ` + arg(kind) + ` AND ` + scope
 	if unitPath != "" {
