@@ -87,9 +87,12 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 		}
 		unitPath = u.Path
 	}
-	if _, err := ix.sync(ctx, 2); err != nil {
+	if _, err := ix.sync(ctx, 2); err != nil && ctx.Err() != nil {
 		return res, err
 	}
+	// any other failure leaves the index as the last sync made it: the
+	// search answers from it, and the indexer job reports the error
+	// (it runs the same sync every minute and logs what fails)
 
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
