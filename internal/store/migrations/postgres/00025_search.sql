@@ -17,8 +17,8 @@ CREATE TABLE search_docs (
     kind        TEXT    NOT NULL, -- problem | project | rating | report
     ref_id      BIGINT  NOT NULL,
     sealed      INTEGER NOT NULL DEFAULT 0, -- 1: tokens are blind hashes
-    tokens      TEXT    NOT NULL,
     src_updated BIGINT  NOT NULL,
+    tokens      TEXT    NOT NULL, -- last: a long value, read only by the index
     tsv         tsvector GENERATED ALWAYS AS (to_tsvector('simple', tokens)) STORED,
     UNIQUE (kind, ref_id)
 );

@@ -15,8 +15,8 @@ CREATE TABLE search_docs (
     kind        TEXT    NOT NULL, -- problem | project | rating | report
     ref_id      BIGINT  NOT NULL,
     sealed      INTEGER NOT NULL DEFAULT 0, -- 1: tokens are blind hashes
-    tokens      TEXT    NOT NULL,
     src_updated BIGINT  NOT NULL,
+    tokens      TEXT    NOT NULL, -- last: a long value, read only by the index
     UNIQUE (kind, ref_id)
 );
 CREATE INDEX search_docs_updated ON search_docs(src_updated);
