@@ -189,7 +189,7 @@ func needsDoc(paths, schemas obj) {
 	need := obj{"type": "object", "properties": obj{"id": integer("id"), "unit_code": str("unit"), "unit_name": str("unit name"),
 		"area": strEnum("area", areas...), "title": str("the need in one sentence"), "body": str("details (masked on public answers)"),
 		"place": str("place"), "status": strEnum("status", project.NeedStatuses...), "votes": integer("supporting votes"),
-		"project_id": integer("the project that took it (public answers: once the project is public and adopted)"),
+		"project_id":    integer("the project that took it (public answers: once the project is public and adopted)"),
 		"project_title": str("its title"), "answer": str("the unit's public reason when declined"),
 		"answered_at": integer("unix ms"), "created_at": integer("unix ms"), "vote_token": str("single-use token for one vote (open needs)")}}
 	schemas["Need"] = need

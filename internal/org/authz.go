@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/luoshi/luoshi/internal/audit"
+	"github.com/luoshi/luoshi/internal/store"
 )
 
 // Role is one of the fixed roles.
@@ -216,4 +217,18 @@ func LeadScopes(p *Principal) []string {
 		}
 	}
 	return out
+}
+
+// ScopeSQL is the SQL condition "col (a unit path) lies in a subtree where p
+// may perform a", with its values bound through arg; ok is false when p
+// reaches nothing (the caller answers an empty list without a query).
+func ScopeSQL(p *Principal, a Action, col string, arg func(any) string) (cond string, ok bool) {
+	var reach []string
+	for _, s := range ScopePaths(p, a) {
+		reach = append(reach, store.Subtree(col, s, arg))
+	}
+	if len(reach) == 0 {
+		return "", false
+	}
+	return "(" + strings.Join(reach, " OR ") + ")", true
 }

@@ -348,14 +348,11 @@ func (s *Projects) FollowNeed(ctx context.Context, receipt, key, addr string) (N
 func (s *Projects) Needs(ctx context.Context, p *org.Principal, f NeedFilter) ([]Need, int, error) {
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	var reach []string
-	for _, sp := range org.ScopePaths(p, Read) {
-		reach = append(reach, store.Subtree("un.path", sp, arg))
-	}
-	if len(reach) == 0 {
+	scope, ok := org.ScopeSQL(p, Read, "un.path", arg)
+	if !ok {
 		return nil, 0, nil
 	}
-	where := []string{"(" + strings.Join(reach, " OR ") + ")"}
+	where := []string{scope}
 	if f.Unit != "" {
 		unit, err := org.GetUnit(ctx, s.DB, p, f.Unit)
 		if apperr.As(err) != nil {

@@ -172,14 +172,11 @@ func (s *Projects) KeepPledge(ctx context.Context, p *org.Principal, id int64, n
 func (s *Projects) Pledges(ctx context.Context, p *org.Principal) ([]Pledge, error) {
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	var reach []string
-	for _, sp := range org.ScopePaths(p, Read) {
-		reach = append(reach, store.Subtree("un.path", sp, arg))
-	}
-	if len(reach) == 0 {
+	scope, ok := org.ScopeSQL(p, Read, "un.path", arg)
+	if !ok {
 		return nil, nil
 	}
-	return s.scanPledges(ctx, s.DB.Read, "("+strings.Join(reach, " OR ")+")", args...)
+	return s.scanPledges(ctx, s.DB.Read, scope, args...)
 }
 
 // PublicPledges lists the public pledges of a unit's subtree (all when code

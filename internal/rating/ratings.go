@@ -491,14 +491,11 @@ func (r *Ratings) closeCheck(ctx context.Context, tx *sql.Tx, pr *ledger.Problem
 // where builds the WHERE clause of f within p's reading scope; ok is false
 // when p reaches nothing. levels false leaves out the level filters (metrics).
 func (r *Ratings) where(ctx context.Context, p *org.Principal, f Filter, levels bool, arg func(any) string) (string, bool, error) {
-	var reach []string
-	for _, s := range org.ScopePaths(p, Read) {
-		reach = append(reach, store.Subtree("un.path", s, arg))
-	}
-	if len(reach) == 0 {
+	scope, ok := org.ScopeSQL(p, Read, "un.path", arg)
+	if !ok {
 		return "", false, nil
 	}
-	where := []string{"(" + strings.Join(reach, " OR ") + ")"}
+	where := []string{scope}
 	if f.Unit != "" {
 		unit, err := org.GetUnit(ctx, r.DB, p, f.Unit)
 		if apperr.As(err) != nil {

@@ -565,6 +565,17 @@ func (p pager) From() int {
 func (p pager) To() int { return min(p.Offset+p.Limit, p.Total) }
 
 // redirect answers a successful POST (303: the browser follows with a GET).
+// pathID is the {id} of the request's path; a path whose id is not a
+// number answers 404 (ok false).
+func (s *Server) pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.errorPage(w, r, http.StatusNotFound)
+		return 0, false
+	}
+	return id, true
+}
+
 func redirect(w http.ResponseWriter, r *http.Request, to string) {
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }

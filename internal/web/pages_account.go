@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/auth"
@@ -121,9 +120,8 @@ func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request, p *org.Prin
 }
 
 func (s *Server) tokenRevoke(w http.ResponseWriter, r *http.Request, p *org.Principal) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.errorPage(w, r, http.StatusNotFound)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	if err := auth.RevokeToken(r.Context(), s.DB, p, id); err != nil {

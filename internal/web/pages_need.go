@@ -119,9 +119,8 @@ func (s *Server) publicNeed(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) showPublicNeed(w http.ResponseWriter, r *http.Request, pg *page, status int, voted bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.errorPage(w, r, http.StatusNotFound)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	n, err := s.Projects.PublicNeed(r.Context(), id)
@@ -145,9 +144,8 @@ func (s *Server) showPublicNeed(w http.ResponseWriter, r *http.Request, pg *page
 func (s *Server) needVote(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	r.ParseForm()
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.errorPage(w, r, http.StatusNotFound)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	pg := s.newPage(r, "ui.need.public_title", "needs")
@@ -235,9 +233,8 @@ func (s *Server) needPage(w http.ResponseWriter, r *http.Request, p *org.Princip
 }
 
 func (s *Server) showNeed(w http.ResponseWriter, r *http.Request, p *org.Principal, pg *page, status int) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.errorPage(w, r, http.StatusNotFound)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	n, err := s.Projects.Need(r.Context(), p, id)
@@ -253,9 +250,8 @@ func (s *Server) showNeed(w http.ResponseWriter, r *http.Request, p *org.Princip
 func (s *Server) needDecline(w http.ResponseWriter, r *http.Request, p *org.Principal) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	r.ParseForm()
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.errorPage(w, r, http.StatusNotFound)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	if _, err := s.Projects.DeclineNeed(r.Context(), p, id, r.PostFormValue("answer")); err != nil {

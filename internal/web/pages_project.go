@@ -104,9 +104,8 @@ func (s *Server) publicProject(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) showPublicProject(w http.ResponseWriter, r *http.Request, pg *page, status int, rated bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.errorPage(w, r, http.StatusNotFound)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	pr, err := s.Projects.PublicGet(r.Context(), id)
@@ -131,9 +130,8 @@ func (s *Server) showPublicProject(w http.ResponseWriter, r *http.Request, pg *p
 func (s *Server) rateProject(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	r.ParseForm()
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.errorPage(w, r, http.StatusNotFound)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	pg := s.newPage(r, "ui.project.public_title", "projects")
@@ -211,9 +209,8 @@ func (s *Server) pledgeCreate(w http.ResponseWriter, r *http.Request, p *org.Pri
 
 // pledgeKeep records, with its evidence, how a pledge was kept.
 func (s *Server) pledgeKeep(w http.ResponseWriter, r *http.Request, p *org.Principal) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.errorPage(w, r, http.StatusNotFound)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	up, err := s.readUploads(w, r)
@@ -295,9 +292,8 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, p *org.Prin
 }
 
 func (s *Server) showProject(w http.ResponseWriter, r *http.Request, p *org.Principal, pg *page, status int) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.errorPage(w, r, http.StatusNotFound)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	pr, err := s.Projects.Get(r.Context(), p, id)
@@ -327,9 +323,8 @@ func (p *page) NextStatusName(s project.Status) string {
 }
 
 func (s *Server) projectAct(w http.ResponseWriter, r *http.Request, p *org.Principal) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.errorPage(w, r, http.StatusNotFound)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	action := r.PathValue("action")
@@ -405,9 +400,8 @@ func (s *Server) projectFile(w http.ResponseWriter, r *http.Request, p *org.Prin
 // projectQR is a PNG QR code of a public project's page, to print on posters
 // and service windows: scanning it opens the page with the rating form.
 func (s *Server) projectQR(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.errorPage(w, r, http.StatusNotFound)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	if _, err := s.Projects.PublicGet(r.Context(), id); err != nil {
@@ -435,9 +429,8 @@ func (s *Server) projectQR(w http.ResponseWriter, r *http.Request) {
 // period and the QR code that opens the rating page on a phone, for service
 // windows and notice boards.
 func (s *Server) projectPoster(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.errorPage(w, r, http.StatusNotFound)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	pr, err := s.Projects.PublicGet(r.Context(), id)

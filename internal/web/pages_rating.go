@@ -183,9 +183,8 @@ func (s *Server) ratingPage(w http.ResponseWriter, r *http.Request, p *org.Princ
 }
 
 func (s *Server) showRating(w http.ResponseWriter, r *http.Request, p *org.Principal, pg *page, status int) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.errorPage(w, r, http.StatusNotFound)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	g, err := s.Ratings.Get(r.Context(), p, id)
@@ -200,15 +199,15 @@ func (s *Server) showRating(w http.ResponseWriter, r *http.Request, p *org.Princ
 
 // ratingAct runs a step on a rating: visit, appeal, decide.
 func (s *Server) ratingAct(w http.ResponseWriter, r *http.Request, p *org.Principal) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.errorPage(w, r, http.StatusNotFound)
+	id, ok := s.pathID(w, r)
+	if !ok {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 32<<10)
 	r.ParseForm()
 	f := r.PostForm
 	action := r.PathValue("action")
+	var err error
 	switch action {
 	case "visit":
 		_, err = s.Ratings.RecordVisit(r.Context(), p, id, rating.Visit{Contact: f.Get("contact"), Said: f.Get("said"), Reply: f.Get("reply")})
