@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/score"
 	"github.com/luoshi/luoshi/internal/store"
 )
@@ -155,7 +156,29 @@ func BenchmarkScorecards(b *testing.B) {
 			b.ReportMetric(float64(due), "items-due")
 		})
 		s := score.New(f.db)
-		b.Run("organ-view", func(b *testing.B) {
+		organ, err := org.UnitByCode(ctx, f.db.Read, f.organC)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("organ-subtree", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := score.ComputeTree(ctx, f.db.Read, organ.Path, per, score.DefaultFormula(), nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("organ-view-live", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.View(ctx, f.organ, f.organC, per.Key); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		// published: the card, its siblings and the trend come from the snapshot
+		if _, err := s.Publish(ctx, org.SystemPrincipal(), per.Key, true); err != nil {
+			b.Fatal(err)
+		}
+		b.Run("organ-view-published", func(b *testing.B) {
 			for b.Loop() {
 				if _, err := s.View(ctx, f.organ, f.organC, per.Key); err != nil {
 					b.Fatal(err)
