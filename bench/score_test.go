@@ -14,6 +14,7 @@ import (
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/score"
 	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/warn"
 )
 
 // The scorecard target (issue 6): every unit's card for one quarter over
@@ -185,5 +186,28 @@ func BenchmarkScorecards(b *testing.B) {
 				}
 			}
 		})
+		// the warnings of an organ's subtree, and of the whole province
+		w := warn.New(f.db)
+		var root string
+		if err := f.db.Read.QueryRowContext(ctx, `SELECT code FROM units WHERE parent_id IS NULL ORDER BY id LIMIT 1`).Scan(&root); err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range []struct {
+			name string
+			p    *org.Principal
+			unit string
+		}{{"warnings-organ", f.organ, f.organC}, {"warnings-province", f.province, root}} {
+			b.Run(c.name, func(b *testing.B) {
+				var n int
+				for b.Loop() {
+					flags, err := w.List(ctx, c.p, c.unit, per.Key)
+					if err != nil {
+						b.Fatal(err)
+					}
+					n = len(flags)
+				}
+				b.ReportMetric(float64(n), "flags")
+			})
+		}
 	})
 }
