@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/score"
 	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/warn"
 )
 
 // The scorecard target (issue 6): every unit's card for one quarter over
@@ -155,12 +157,57 @@ func BenchmarkScorecards(b *testing.B) {
 			b.ReportMetric(float64(due), "items-due")
 		})
 		s := score.New(f.db)
-		b.Run("organ-view", func(b *testing.B) {
+		organ, err := org.UnitByCode(ctx, f.db.Read, f.organC)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("organ-subtree", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := score.ComputeTree(ctx, f.db.Read, organ.Path, per, score.DefaultFormula(), nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("organ-view-live", func(b *testing.B) {
 			for b.Loop() {
 				if _, err := s.View(ctx, f.organ, f.organC, per.Key); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
+		// published: the card, its siblings and the trend come from the snapshot
+		if _, err := s.Publish(ctx, org.SystemPrincipal(), per.Key, true); err != nil {
+			b.Fatal(err)
+		}
+		b.Run("organ-view-published", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.View(ctx, f.organ, f.organC, per.Key); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		// the warnings of an organ's subtree, and of the whole province
+		w := warn.New(f.db)
+		var root string
+		if err := f.db.Read.QueryRowContext(ctx, `SELECT code FROM units WHERE parent_id IS NULL ORDER BY id LIMIT 1`).Scan(&root); err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range []struct {
+			name string
+			p    *org.Principal
+			unit string
+		}{{"warnings-organ", f.organ, f.organC}, {"warnings-province", f.province, root}} {
+			b.Run(c.name, func(b *testing.B) {
+				var n int
+				for b.Loop() {
+					flags, err := w.List(ctx, c.p, c.unit, per.Key)
+					if err != nil {
+						b.Fatal(err)
+					}
+					n = len(flags)
+				}
+				b.ReportMetric(float64(n), "flags")
+			})
+		}
 	})
 }

@@ -264,6 +264,22 @@ func (s *Scorer) Publish(ctx context.Context, p *org.Principal, periodKey string
 	if per.From.After(s.Today()) {
 		return Publication{}, apperr.Invalidf("period", "err.score.period_future", per.Key)
 	}
+	if old, err := publication(ctx, s.DB.Read, per.Key); err != nil {
+		return Publication{}, err
+	} else if old != nil && !republish {
+		return Publication{}, apperr.New(apperr.Conflict, "published", "", "err.score.published", per.Key, old.FormulaVersion)
+	}
+	// The cards are computed on the read pool, before the write transaction:
+	// a whole tree takes seconds, and SQLite's single writer must not wait
+	// for it. The transaction then checks that nothing moved meanwhile.
+	f, err := latestFormula(ctx, s.DB.Read)
+	if err != nil {
+		return Publication{}, err
+	}
+	cards, err := ComputeAll(ctx, s.DB.Read, per, f, s.Study)
+	if err != nil {
+		return Publication{}, err
+	}
 	var pub Publication
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		old, err := publication(ctx, tx, per.Key)
@@ -273,15 +289,15 @@ func (s *Scorer) Publish(ctx context.Context, p *org.Principal, periodKey string
 		if old != nil && !republish {
 			return apperr.New(apperr.Conflict, "published", "", "err.score.published", per.Key, old.FormulaVersion)
 		}
-		f, err := latestFormula(ctx, tx)
-		if err != nil {
+		if cur, err := latestFormula(ctx, tx); err != nil {
 			return err
+		} else if cur.Version != f.Version { // the formula changed while computing: compute again, here
+			f = cur
+			if cards, err = ComputeAll(ctx, tx, per, f, s.Study); err != nil {
+				return err
+			}
 		}
 		prevCards, err := storedCards(ctx, tx, per.Prev().Key)
-		if err != nil {
-			return err
-		}
-		cards, err := ComputeAll(ctx, tx, per, f, s.Study)
 		if err != nil {
 			return err
 		}
@@ -293,7 +309,7 @@ func (s *Scorer) Publish(ctx context.Context, p *org.Principal, periodKey string
 		if _, err := tx.ExecContext(ctx, `DELETE FROM score_cards WHERE period = $1`, per.Key); err != nil {
 			return err
 		}
-		if err := insertCards(ctx, tx, s.DB.Dialect, cards); err != nil {
+		if err := insertCards(ctx, tx, cards); err != nil {
 			return err
 		}
 		rev := 1
@@ -325,7 +341,7 @@ func (s *Scorer) Publish(ctx context.Context, p *org.Principal, periodKey string
 
 // insertCards writes the snapshot in multi-row statements (a whole tree of
 // 20,000 units in a few dozen round trips).
-func insertCards(ctx context.Context, tx *sql.Tx, _ store.Dialect, cards []Card) error {
+func insertCards(ctx context.Context, tx *sql.Tx, cards []Card) error {
 	const per = 200 // 5 values each: far below both engines' placeholder limits
 	for start := 0; start < len(cards); start += per {
 		end := min(start+per, len(cards))

@@ -29,6 +29,9 @@ type StudyCount struct {
 	Due, Done, Original int
 }
 
+// smallTree is the largest subtree selected by unit ids rather than by path.
+const smallTree = 500
+
 // unit is a unit of the tree being scored.
 type unit struct {
 	ID       int64
@@ -36,6 +39,7 @@ type unit struct {
 	Code     string
 	Name     string
 	Path     string
+	Closed   bool // a closed unit has no card, but its records still count for its ancestors
 }
 
 // binder numbers placeholders.
@@ -47,11 +51,11 @@ func binder() (func(any) string, *[]any) {
 	}, &args
 }
 
-// loadUnits returns the open units of the subtree at rootPath.
+// loadUnits returns the units of the subtree at rootPath, closed ones included.
 func loadUnits(ctx context.Context, q store.Queryer, rootPath string) ([]unit, error) {
 	arg, args := binder()
-	rows, err := q.QueryContext(ctx, `SELECT id, COALESCE(parent_id, 0), code, name, path FROM units
-		WHERE closed_at IS NULL AND `+store.Subtree("path", rootPath, arg)+` ORDER BY path`, *args...)
+	rows, err := q.QueryContext(ctx, `SELECT id, COALESCE(parent_id, 0), code, name, path, CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END FROM units
+		WHERE `+store.Subtree("path", rootPath, arg)+` ORDER BY path`, *args...)
 	if err != nil {
 		return nil, err
 	}
@@ -59,9 +63,11 @@ func loadUnits(ctx context.Context, q store.Queryer, rootPath string) ([]unit, e
 	var out []unit
 	for rows.Next() {
 		var u unit
-		if err := rows.Scan(&u.ID, &u.ParentID, &u.Code, &u.Name, &u.Path); err != nil {
+		var closed int
+		if err := rows.Scan(&u.ID, &u.ParentID, &u.Code, &u.Name, &u.Path, &closed); err != nil {
 			return nil, err
 		}
+		u.Closed = closed == 1
 		out = append(out, u)
 	}
 	return out, rows.Err()
@@ -86,7 +92,23 @@ func daysCTE(p Period) string {
 }
 
 // direct gathers every unit's own inputs (not its subtree's) for the period.
-func direct(ctx context.Context, q store.Queryer, rootPath string, p Period) (map[int64]*Inputs, error) {
+func direct(ctx context.Context, q store.Queryer, rootPath string, units []unit, p Period) (map[int64]*Inputs, error) {
+	// A small subtree is selected by its unit ids, which the (unit_id, …)
+	// indexes of every source serve directly; a large one by the path range
+	// of the joined unit, where scanning the period's rows once is cheaper.
+	within := func(unitCol, pathCol string, arg func(any) string) string {
+		if len(units) > smallTree {
+			return store.Subtree(pathCol, rootPath, arg)
+		}
+		ph := make([]string, len(units))
+		for i, u := range units {
+			ph[i] = arg(u.ID)
+		}
+		if len(ph) == 0 {
+			return "1 = 0"
+		}
+		return unitCol + " IN (" + strings.Join(ph, ", ") + ")"
+	}
 	out := map[int64]*Inputs{}
 	get := func(id int64) *Inputs {
 		in := out[id]
@@ -110,7 +132,7 @@ func direct(ctx context.Context, q store.Queryer, rootPath string, p Period) (ma
 				FROM ratings g JOIN units un ON un.id = g.unit_id LEFT JOIN problems pr ON pr.id = g.problem_id
 				WHERE g.excluded = 0 AND %s AND g.created_at >= %s AND g.created_at < %s GROUP BY g.unit_id`,
 			args: func(arg func(any) string) []any {
-				return sqlArgs(store.Subtree("un.path", rootPath, arg), arg(p.StartMs()), arg(p.EndMs()))
+				return sqlArgs(within("g.unit_id", "un.path", arg), arg(p.StartMs()), arg(p.EndMs()))
 			},
 			scan: func(in *Inputs) []any { return []any{&in.Rated, &in.Satisfied, &in.Bad, &in.BadRectified} },
 		},
@@ -125,7 +147,7 @@ func direct(ctx context.Context, q store.Queryer, rootPath string, p Period) (ma
 				FROM problems pr JOIN units un ON un.id = pr.unit_id
 				WHERE pr.status <> 'draft' AND %s AND pr.deadline >= %s AND pr.deadline <= %s GROUP BY pr.unit_id`,
 			args: func(arg func(any) string) []any {
-				return sqlArgs(store.Subtree("un.path", rootPath, arg), arg(p.FromDay()), arg(p.ToDay()))
+				return sqlArgs(within("pr.unit_id", "un.path", arg), arg(p.FromDay()), arg(p.ToDay()))
 			},
 			scan: func(in *Inputs) []any {
 				return []any{&in.Due, &in.Closed, &in.ClosedOK, &in.Reopened, &in.ClosedLat, &in.LongDue, &in.LongClosed}
@@ -147,7 +169,7 @@ func direct(ctx context.Context, q store.Queryer, rootPath string, p Period) (ma
 					OR (r.feedback_due >= %[2]s AND r.feedback_due <= %[3]s))
 				GROUP BY r.handling_unit_id`,
 			args: func(arg func(any) string) []any {
-				return sqlArgs(store.Subtree("h.path", rootPath, arg), arg(p.FromDay()), arg(p.ToDay()))
+				return sqlArgs(within("r.handling_unit_id", "h.path", arg), arg(p.FromDay()), arg(p.ToDay()))
 			},
 			scan: func(in *Inputs) []any {
 				return []any{&in.AckDue, &in.AckMet, &in.ConcludeDue, &in.ConcludeMet, &in.FeedbackDue, &in.FeedbackMet}
@@ -160,7 +182,7 @@ func direct(ctx context.Context, q store.Queryer, rootPath string, p Period) (ma
 				JOIN units un ON un.id = pj.unit_id JOIN d ON d.day = m.due_on
 				WHERE pj.status <> 'proposed' AND %s GROUP BY pj.unit_id`,
 			args: func(arg func(any) string) []any {
-				return sqlArgs(store.Subtree("un.path", rootPath, arg))
+				return sqlArgs(within("pj.unit_id", "un.path", arg))
 			},
 			scan: func(in *Inputs) []any { return []any{&in.Milestones, &in.MilestonesMet} },
 		},
@@ -239,7 +261,7 @@ func ComputeTree(ctx context.Context, q store.Queryer, rootPath string, p Period
 	if err != nil {
 		return nil, err
 	}
-	own, err := direct(ctx, q, rootPath, p)
+	own, err := direct(ctx, q, rootPath, units, p)
 	if err != nil {
 		return nil, err
 	}
@@ -261,14 +283,17 @@ func ComputeTree(ctx context.Context, q store.Queryer, rootPath string, p Period
 		}
 	}
 	sub := rollup(units, own)
-	cards := make([]Card, len(units))
-	for i, u := range units {
+	cards := make([]Card, 0, len(units))
+	for _, u := range units {
+		if u.Closed {
+			continue
+		}
 		c := Compute(*sub[u.ID], f)
 		c.Period, c.UnitID, c.ParentID, c.UnitCode, c.UnitName = p.Key, u.ID, u.ParentID, u.Code, u.Name
 		if u.Path == rootPath {
 			c.ParentID = -1 // alone in its group: its siblings are outside the computed tree
 		}
-		cards[i] = c
+		cards = append(cards, c)
 	}
 	RankSiblings(cards)
 	return cards, nil

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/luoshi/luoshi/internal/apperr"
@@ -143,6 +144,12 @@ func (s *Scorer) single(ctx context.Context, u org.Unit, per Period, f Formula) 
 			return c, true, nil
 		}
 	}
+	// an earlier period is computed now only for a small subtree: a large
+	// one (a city, the province) shows its published periods, so the page
+	// does not recompute a whole tree per period
+	if n, err := subtreeSize(ctx, q, u.Path); err != nil || n > smallTree {
+		return Card{}, false, err
+	}
 	cards, err := ComputeTree(ctx, q, u.Path, per, f, s.Study)
 	if err != nil || len(cards) == 0 {
 		return Card{}, false, err
@@ -180,9 +187,16 @@ func (s *Scorer) View(ctx context.Context, p *org.Principal, code, periodKey str
 		return View{}, err
 	}
 	v.Published = pub
-	prev, _, err := s.group(ctx, u, per.Prev(), f)
-	if err != nil {
+	// the trend: from the previous period's snapshot, or computed now when
+	// the siblings' trees are small (a large tree shows a trend once the
+	// previous period is published)
+	var prev []Card
+	if pp, err := publication(ctx, s.DB.Read, per.Prev().Key); err != nil {
 		return View{}, err
+	} else if pp != nil || v.smallGroup(ctx, s, u) {
+		if prev, _, err = s.group(ctx, u, per.Prev(), f); err != nil {
+			return View{}, err
+		}
 	}
 	for i := range group {
 		if pc, ok := unitCard(prev, group[i].UnitID); ok {
@@ -204,22 +218,47 @@ func (s *Scorer) View(ctx context.Context, p *org.Principal, code, periodKey str
 	// history: the earlier periods of the same kind, then this one
 	hist := []Card{card}
 	hp := per
-	for len(hist) < HistoryLen {
+	for range HistoryLen - 1 {
 		hp = hp.Prev()
 		c, ok, err := s.single(ctx, u, hp, f)
 		if err != nil {
 			return View{}, err
 		}
-		if !ok {
-			break
+		if ok {
+			hist = append(hist, c)
 		}
-		hist = append(hist, c)
 	}
 	for i, j := 0, len(hist)-1; i < j; i, j = i+1, j-1 {
 		hist[i], hist[j] = hist[j], hist[i]
 	}
 	v.History = hist
 	return v, nil
+}
+
+// smallGroup reports whether the tree the unit's siblings hang from is small
+// enough to compute now.
+func (v View) smallGroup(ctx context.Context, s *Scorer, u org.Unit) bool {
+	path := u.Path
+	if u.ParentID != 0 {
+		parent, err := org.UnitByID(ctx, s.DB.Read, u.ParentID)
+		if err != nil {
+			return false
+		}
+		path = parent.Path
+	} else {
+		return false // the top units: the whole deployment
+	}
+	n, err := subtreeSize(ctx, s.DB.Read, path)
+	return err == nil && n <= smallTree
+}
+
+// subtreeSize counts the units of the subtree at path.
+func subtreeSize(ctx context.Context, q store.Queryer, path string) (int, error) {
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM units WHERE `+store.Subtree("path", path, arg), args...).Scan(&n)
+	return n, err
 }
 
 func canReadCode(ctx context.Context, q store.Queryer, p *org.Principal, id int64) bool {
