@@ -107,7 +107,10 @@ func (s *Service) Completion(ctx context.Context, p *org.Principal, taskID int64
 	}
 	// group under the issuing unit's direct children
 	groupOf := func(path string) string {
-		if len(path) <= len(t.UnitPath) {
+		if !strings.HasPrefix(path, t.UnitPath) {
+			return path // a unit moved out of the subtree since the task was issued: its own row
+		}
+		if len(path) == len(t.UnitPath) {
 			return t.UnitPath
 		}
 		rest := path[len(t.UnitPath):]
