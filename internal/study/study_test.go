@@ -245,6 +245,15 @@ func TestStudyTaskReflectionsAndOriginality(t *testing.T) {
 		if due, _, _, _ := Figures(ctx, db, k1.Path, to, to.AddDate(0, 1, 0)); due != 0 {
 			t.Fatalf("next month %d", due)
 		}
+		// the same per unit, over civil days (the scorecard's hook)
+		uf, err := UnitFigures(ctx, db.Read, k1.Path, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC))
+		must(t, err)
+		if len(uf) != 2 || uf[court.ID] != (Count{Due: 4, Done: 2, Original: 1}) || uf[k1.ID] != (Count{Due: 3}) {
+			t.Fatalf("unit figures %+v", uf)
+		}
+		if uf, _ := UnitFigures(ctx, db.Read, k1.Path, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 9, 0, 0, 0, 0, time.UTC)); len(uf) != 0 {
+			t.Fatalf("due on the 10th counted in 1–9: %+v", uf)
+		}
 		cs, err := Copies(ctx, db, k1.Path)
 		must(t, err)
 		if len(cs) != 2 || cs[0].Link == "" || cs[0].Source == "" {
