@@ -191,6 +191,27 @@ func TestStudyTaskReflectionsAndOriginality(t *testing.T) {
 			t.Fatalf("inspector source %q %v %v", title, ok, err)
 		}
 
+		// the material of a task the reviewer cannot see stays hidden: an
+		// officers-only task of the county, reviewed by the court's deputy
+		ot := in
+		ot.Title, ot.Roles, ot.Material, ot.Due = "干警专题学习", []string{"officer"}, g.text(600), "2027-03-15"
+		officers, err := s.Create(ctx, k1lead, ot, nil)
+		must(t, err)
+		pasted, err := s.Submit(ctx, clerk2, officers.ID, ot.Material)
+		must(t, err)
+		if !pasted.Flagged || pasted.Matches[0].Kind != SourceMaterial {
+			t.Fatalf("material pasted: %+v", pasted.Matches)
+		}
+		if _, err := s.Reflection(ctx, judge, pasted.ID); err != nil {
+			t.Fatalf("the deputy reviews the court's officers: %v", err)
+		}
+		if _, _, ok, err := s.Source(ctx, judge, pasted.Matches[0].Source); err != nil || ok {
+			t.Fatalf("the deputy sees the material of a task not theirs: %v %v", ok, err)
+		}
+		if _, body, ok, err := s.Source(ctx, k1lead, pasted.Matches[0].Source); err != nil || !ok || body != ot.Material {
+			t.Fatalf("the issuer's material: %v %v", ok, err)
+		}
+
 		// completion: by unit below the issuing unit and by rank
 		c, err := s.Completion(ctx, k1lead, task.ID)
 		must(t, err)
@@ -256,7 +277,7 @@ func TestStudyTaskReflectionsAndOriginality(t *testing.T) {
 		}
 		cs, err := Copies(ctx, db, k1.Path)
 		must(t, err)
-		if len(cs) != 2 || cs[0].Link == "" || cs[0].Source == "" {
+		if len(cs) != 3 || cs[0].Link == "" || cs[0].Source == "" { // the two copies and the pasted material
 			t.Fatalf("copies %+v", cs)
 		}
 
@@ -291,7 +312,7 @@ func TestStudyTaskReflectionsAndOriginality(t *testing.T) {
 		for _, e := range es {
 			seen[e.Action]++
 		}
-		for a, n := range map[string]int{"study.task_create": 2, "study.reflection_submit": 5, "study.reflection_review": 1,
+		for a, n := range map[string]int{"study.task_create": 3, "study.reflection_submit": 6, "study.reflection_review": 1,
 			"study.ref_add": 1, "study.ref_withdraw": 1, "study.settings": 1} {
 			if seen[a] != n {
 				t.Fatalf("audit %s: %d, want %d", a, seen[a], n)
