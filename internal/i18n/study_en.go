@@ -107,5 +107,7 @@ func init() {
 		"msg.study.submitted":         "Your reflection has been submitted.",
 		"msg.study.reviewed":          "The decision has been saved.",
 		"msg.study.saved":             "Saved.",
+		"ui.study.versions":           "Versions",
+		"ui.study.version":            "v%d",
 	})
 }

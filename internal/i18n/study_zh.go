@@ -107,5 +107,7 @@ func init() {
 		"msg.study.submitted":         "心得体会已提交。",
 		"msg.study.reviewed":          "认定已保存。",
 		"msg.study.saved":             "已保存。",
+		"ui.study.versions":           "历次提交",
+		"ui.study.version":            "第%d版",
 	})
 }

@@ -64,3 +64,37 @@ func TestBuiltinCorpus(t *testing.T) {
 		t.Fatalf("%.3f %+v", res.Similarity, res.Matches[0].Source)
 	}
 }
+
+// TestSpansPointAtTheSameText: on disguised copies, every reported span
+// reads the same (once reduced) in the reflection and in the source, the
+// spans are in order and do not overlap, and the score is their share.
+func TestSpansPointAtTheSameText(t *testing.T) {
+	g := newGen(31)
+	for i := 0; i < 40; i++ {
+		src := g.text(800)
+		if i%4 == 3 {
+			src = g.excerpt(Builtin()[i%5].Body, 800)
+		}
+		q := g.disguise(src, thirty)
+		res := Compare(Normalize(q), []*Doc{{Kind: SourceReference, Key: "reference:x", Body: src}})
+		if len(res.Matches) != 1 {
+			t.Fatalf("%d: %d matches", i, len(res.Matches))
+		}
+		qr, sr := []rune(q), []rune(src)
+		end, covered := 0, 0
+		for _, sp := range res.Matches[0].Spans {
+			if sp.Start < end || sp.End <= sp.Start || sp.End > len(qr) || sp.SourceEnd > len(sr) {
+				t.Fatalf("%d: bad span %+v after %d", i, sp, end)
+			}
+			end = sp.End
+			a, b := Normalize(string(qr[sp.Start:sp.End])), Normalize(string(sr[sp.SourceStart:sp.SourceEnd]))
+			if string(a.Runes) != string(b.Runes) || a.Len() < seedLen {
+				t.Fatalf("%d: span %q vs %q", i, string(qr[sp.Start:sp.End]), string(sr[sp.SourceStart:sp.SourceEnd]))
+			}
+			covered += a.Len()
+		}
+		if want := round3(float64(covered) / float64(Normalize(q).Len())); want != res.Matches[0].Score {
+			t.Fatalf("%d: score %.3f, spans cover %.3f", i, res.Matches[0].Score, want)
+		}
+	}
+}

@@ -214,8 +214,8 @@ func (s *Service) Refs(ctx context.Context, p *org.Principal) ([]Ref, error) {
 }
 
 // Source returns the text of a match's source for the review page, if p
-// may read it: reference texts and the material always (p reviews the
-// reflection), another reflection only when p may read that one.
+// may read it: reference texts always, the material when p may see the
+// task, another reflection only when p may read that one.
 func (s *Service) Source(ctx context.Context, p *org.Principal, key string) (title, body string, ok bool, err error) {
 	kind, id, _ := strings.Cut(key, ":")
 	switch kind {
@@ -232,7 +232,14 @@ func (s *Service) Source(ctx context.Context, p *org.Principal, key string) (tit
 		err = s.DB.Read.QueryRowContext(ctx, `SELECT title, body FROM study_refs WHERE id = $1`, n).Scan(&title, &body)
 	case SourceMaterial:
 		n, _ := strconv.ParseInt(id, 10, 64)
-		err = s.DB.Read.QueryRowContext(ctx, `SELECT title, material FROM study_tasks WHERE id = $1`, n).Scan(&title, &body)
+		t, e := s.Get(ctx, p, n) // the material of a task the reader cannot see stays hidden
+		if apperr.As(e) != nil {
+			return "", "", false, nil
+		}
+		if e != nil {
+			return "", "", false, e
+		}
+		return t.Title, t.Material, true, nil
 	case SourceReflection:
 		n, _ := strconv.ParseInt(id, 10, 64)
 		r, e := s.Reflection(ctx, p, n)

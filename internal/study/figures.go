@@ -107,7 +107,10 @@ func (s *Service) Completion(ctx context.Context, p *org.Principal, taskID int64
 	}
 	// group under the issuing unit's direct children
 	groupOf := func(path string) string {
-		if len(path) <= len(t.UnitPath) {
+		if !strings.HasPrefix(path, t.UnitPath) {
+			return path // a unit moved out of the subtree since the task was issued: its own row
+		}
+		if len(path) == len(t.UnitPath) {
 			return t.UnitPath
 		}
 		rest := path[len(t.UnitPath):]
@@ -236,6 +239,44 @@ func Copies(ctx context.Context, db *store.DB, unitPath string) ([]Copy, error) 
 			c.Source = r.Matches[0].Title
 		}
 		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Count is a unit's own study figures: what Figures counts, for the people
+// whose unit (when the task was issued) is exactly this one.
+type Count struct {
+	Due, Done, Original int
+}
+
+// UnitFigures gives, in one set-based query, every unit's own figures under
+// rootPath for the tasks whose due day falls in [from, to] — civil days,
+// both included, the time of day ignored (the scorecard's periods). Units
+// with nothing due are absent. Its shape is the scorecard's StudyFigures
+// hook (score.StudyCount has the same fields, so `score.StudyCount(c)`
+// converts a Count). No authorization: the caller has decided.
+func UnitFigures(ctx context.Context, q store.Queryer, rootPath string, from, to time.Time) (map[int64]Count, error) {
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	rows, err := q.QueryContext(ctx, `SELECT a.unit_id, COUNT(*),
+		COALESCE(SUM(CASE WHEN r.id IS NOT NULL AND r.late = 0 THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN r.id IS NOT NULL AND r.late = 0 AND (r.flagged = 0 OR r.review = 'original') THEN 1 ELSE 0 END), 0)
+		FROM study_assignees a JOIN study_tasks t ON t.id = a.task_id JOIN units un ON un.id = a.unit_id
+		LEFT JOIN study_reflections r ON r.task_id = a.task_id AND r.user_id = a.user_id AND r.superseded = 0
+		WHERE t.due_at >= `+arg(dueInstant(from))+` AND t.due_at <= `+arg(dueInstant(to))+` AND `+store.Subtree("un.path", rootPath, arg)+`
+		GROUP BY a.unit_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]Count{}
+	for rows.Next() {
+		var id int64
+		var c Count
+		if err := rows.Scan(&id, &c.Due, &c.Done, &c.Original); err != nil {
+			return nil, err
+		}
+		out[id] = c
 	}
 	return out, rows.Err()
 }

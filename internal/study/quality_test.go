@@ -70,20 +70,25 @@ func TestOriginalityRecallAndFalseFlags(t *testing.T) {
 	c := newMemCorpus(stored)
 	th := float64(DefaultThreshold) / 1000
 	g := newGen(424242)
+	// the first four are the edited copies and must be flagged;
+	// the last two show where detection ends (reported, not required)
 	kinds := []struct {
 		name string
 		e    edit
+		must bool
 	}{
-		{"30% rewritten", edit{changed: 0.3, inserted: 2, units: true, punct: true}},
-		{"30% moved", edit{moved: 0.3, inserted: 2, units: true, punct: true}},
-		{"15% rewritten + 15% moved, traditional", thirty},
-		{"all traditional, punctuation", edit{units: true, punct: true, tradShare: 1}},
+		{"30% rewritten", edit{changed: 0.3, inserted: 2, units: true, punct: true}, true},
+		{"30% moved", edit{moved: 0.3, inserted: 2, units: true, punct: true}, true},
+		{"15% rewritten + 15% moved, traditional", thirty, true},
+		{"all traditional, punctuation", edit{units: true, punct: true, tradShare: 1}, true},
+		{"50% rewritten", edit{changed: 0.5, inserted: 2, units: true, punct: true}, false},
+		{"70% rewritten", edit{changed: 0.7, units: true, punct: true}, false},
 	}
 	var all []float64
 	for _, k := range kinds {
 		var scores []float64
 		flagged := 0
-		for i := 0; i < pos/len(kinds); i++ {
+		for i := 0; i < pos/4; i++ {
 			var src, want string
 			if i%3 == 2 { // a third from the reference corpus
 				d := Builtin()[g.r.IntN(len(Builtin()))]
@@ -98,11 +103,13 @@ func TestOriginalityRecallAndFalseFlags(t *testing.T) {
 				flagged++
 			}
 		}
-		all = append(all, scores...)
+		if k.must {
+			all = append(all, scores...)
+		}
 		sort.Float64s(scores)
 		rec := float64(flagged) / float64(len(scores))
 		t.Logf("%-40s recall %.3f (%d/%d)  similarity min %.3f median %.3f", k.name, rec, flagged, len(scores), scores[0], scores[len(scores)/2])
-		if rec < 0.95 {
+		if k.must && rec < 0.95 {
 			t.Errorf("%s: recall %.3f < 0.95", k.name, rec)
 		}
 	}

@@ -722,3 +722,38 @@ func (s *Service) Judge(ctx context.Context, p *org.Principal, id int64, decisio
 	}
 	return s.Reflection(ctx, p, id)
 }
+
+// Version is one submitted version of a person's reflection on a task.
+type Version struct {
+	ID          int64   `json:"id"`
+	Similarity  float64 `json:"similarity"`
+	Flagged     bool    `json:"flagged"`
+	Late        bool    `json:"late"`
+	SubmittedAt int64   `json:"submitted_at"`
+}
+
+// Versions lists every version of r's author on r's task, oldest first, for
+// a reader of r: a text pasted, flagged and then edited until it passes
+// stays visible to the reviewer.
+func (s *Service) Versions(ctx context.Context, p *org.Principal, r Reflection) ([]Version, error) {
+	if !CanRead(p, r) {
+		return nil, apperr.ErrNotFound
+	}
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT id, similarity, flagged, late, submitted_at FROM study_reflections
+		WHERE task_id = $1 AND user_id = $2 ORDER BY id`, r.TaskID, r.AuthorID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Version
+	for rows.Next() {
+		var v Version
+		var sim, flagged, late int
+		if err := rows.Scan(&v.ID, &sim, &flagged, &late, &v.SubmittedAt); err != nil {
+			return nil, err
+		}
+		v.Similarity, v.Flagged, v.Late = float64(sim)/1000, flagged == 1, late == 1
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -191,6 +191,27 @@ func TestStudyTaskReflectionsAndOriginality(t *testing.T) {
 			t.Fatalf("inspector source %q %v %v", title, ok, err)
 		}
 
+		// the material of a task the reviewer cannot see stays hidden: an
+		// officers-only task of the county, reviewed by the court's deputy
+		ot := in
+		ot.Title, ot.Roles, ot.Material, ot.Due = "干警专题学习", []string{"officer"}, g.text(600), "2027-03-15"
+		officers, err := s.Create(ctx, k1lead, ot, nil)
+		must(t, err)
+		pasted, err := s.Submit(ctx, clerk2, officers.ID, ot.Material)
+		must(t, err)
+		if !pasted.Flagged || pasted.Matches[0].Kind != SourceMaterial {
+			t.Fatalf("material pasted: %+v", pasted.Matches)
+		}
+		if _, err := s.Reflection(ctx, judge, pasted.ID); err != nil {
+			t.Fatalf("the deputy reviews the court's officers: %v", err)
+		}
+		if _, _, ok, err := s.Source(ctx, judge, pasted.Matches[0].Source); err != nil || ok {
+			t.Fatalf("the deputy sees the material of a task not theirs: %v %v", ok, err)
+		}
+		if _, body, ok, err := s.Source(ctx, k1lead, pasted.Matches[0].Source); err != nil || !ok || body != ot.Material {
+			t.Fatalf("the issuer's material: %v %v", ok, err)
+		}
+
 		// completion: by unit below the issuing unit and by rank
 		c, err := s.Completion(ctx, k1lead, task.ID)
 		must(t, err)
@@ -245,9 +266,18 @@ func TestStudyTaskReflectionsAndOriginality(t *testing.T) {
 		if due, _, _, _ := Figures(ctx, db, k1.Path, to, to.AddDate(0, 1, 0)); due != 0 {
 			t.Fatalf("next month %d", due)
 		}
+		// the same per unit, over civil days (the scorecard's hook)
+		uf, err := UnitFigures(ctx, db.Read, k1.Path, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC))
+		must(t, err)
+		if len(uf) != 2 || uf[court.ID] != (Count{Due: 4, Done: 2, Original: 1}) || uf[k1.ID] != (Count{Due: 3}) {
+			t.Fatalf("unit figures %+v", uf)
+		}
+		if uf, _ := UnitFigures(ctx, db.Read, k1.Path, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 9, 0, 0, 0, 0, time.UTC)); len(uf) != 0 {
+			t.Fatalf("due on the 10th counted in 1–9: %+v", uf)
+		}
 		cs, err := Copies(ctx, db, k1.Path)
 		must(t, err)
-		if len(cs) != 2 || cs[0].Link == "" || cs[0].Source == "" {
+		if len(cs) != 3 || cs[0].Link == "" || cs[0].Source == "" { // the two copies and the pasted material
 			t.Fatalf("copies %+v", cs)
 		}
 
@@ -282,7 +312,7 @@ func TestStudyTaskReflectionsAndOriginality(t *testing.T) {
 		for _, e := range es {
 			seen[e.Action]++
 		}
-		for a, n := range map[string]int{"study.task_create": 2, "study.reflection_submit": 5, "study.reflection_review": 1,
+		for a, n := range map[string]int{"study.task_create": 3, "study.reflection_submit": 6, "study.reflection_review": 1,
 			"study.ref_add": 1, "study.ref_withdraw": 1, "study.settings": 1} {
 			if seen[a] != n {
 				t.Fatalf("audit %s: %d, want %d", a, seen[a], n)

@@ -270,6 +270,7 @@ type studyReflectionData struct {
 	CanJudge   bool
 	Threshold  float64
 	TaskLinkOK bool
+	Versions   []study.Version
 }
 
 func (s *Server) studyReflectionPage(w http.ResponseWriter, r *http.Request, p *org.Principal) {
@@ -329,6 +330,10 @@ func (s *Server) showStudyReflection(w http.ResponseWriter, r *http.Request, p *
 	}
 	if _, err := s.Study.Get(ctx, p, ref.TaskID); err == nil {
 		d.TaskLinkOK = true
+	}
+	if d.Versions, err = s.Study.Versions(ctx, p, ref); err != nil {
+		s.failPage(w, r, err)
+		return
 	}
 	pg.Title = pg.T("ui.study.review_of", ref.AuthorName, ref.TaskTitle)
 	pg.D = d

@@ -82,6 +82,9 @@ func TestStudyFlow(t *testing.T) {
 		expect(t, insp.post(link+"/review", url.Values{"decision": {"copy"}}), http.StatusBadRequest, "请写明认定理由")
 		expect(t, insp.post(link+"/review", url.Values{"decision": {"copy"}, "note": {"大段照搬讲话稿"}}), http.StatusSeeOther)
 		expect(t, insp.get(link), 200, "确属抄袭", "大段照搬讲话稿")
+		// a revision keeps the earlier, flagged version in view
+		expect(t, yz.post(task+"/reflections", url.Values{"text": {copied + "以上是我的学习体会。"}}), http.StatusSeeOther)
+		expect(t, insp.get(link), 200, `id="reflection-versions"`, "第1版", "第2版", "已被新版本替代")
 
 		// the corpus: admins only; a GBK .txt upload is read
 		expect(t, yz.get("/study/corpus"), http.StatusForbidden)
