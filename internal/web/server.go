@@ -96,6 +96,10 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 	s.Projects = project.New(db, s.Ledger.Files)
 	s.Projects.Tokens, s.Projects.Limit = s.Ratings, s.Reports.LimitPublic
 	s.Study = study.New(db, s.Ledger.Files)
+	s.Score = score.New(db)
+	s.Score.Study = func(ctx context.Context, rootPath string, from, to time.Time) (map[int64]score.StudyCount, error) {
+		return studyFigures(ctx, db.Read, rootPath, from, to)
+	}
 	s.Search = newSearch(s)
 	s.handle("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", s.Metrics.Handler())
@@ -370,4 +374,18 @@ func (s *Server) clearSession(w http.ResponseWriter) {
 // isUnavailable reports whether err means the database cannot be reached.
 func isUnavailable(err error) bool {
 	return err != nil && apperr.As(err) == nil && !errors.Is(err, context.Canceled)
+}
+
+// studyFigures feeds the scorecard's study part (学习教育: reflections due,
+// handed in on time, and original) from the study module.
+func studyFigures(ctx context.Context, q store.Queryer, rootPath string, from, to time.Time) (map[int64]score.StudyCount, error) {
+	m, err := study.UnitFigures(ctx, q, rootPath, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]score.StudyCount, len(m))
+	for id, c := range m {
+		out[id] = score.StudyCount(c)
+	}
+	return out, nil
 }
