@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/luoshi/luoshi/internal/score"
 	"github.com/luoshi/luoshi/internal/store"
@@ -12,6 +13,9 @@ import (
 // Like the scorecards, the warnings read the ledger, rating, report and
 // project tables directly and read-only: one statement per source over the
 // whole subtree instead of a call per unit into each package.
+
+// smallTree is the largest subtree selected by unit ids rather than by path.
+const smallTree = 500
 
 // gather reads the rows of the subtree at path for the period (and the
 // closures of the two periods before, the baseline of the bunching check).
@@ -34,6 +38,24 @@ func gather(ctx context.Context, q store.Queryer, path string, per score.Period,
 	sub := func(col string) func(arg func(any) string) string {
 		return func(arg func(any) string) string { return store.Subtree(col, path, arg) }
 	}
+	// after the units (the first statement): a small subtree is selected by
+	// its unit ids, served by the (unit_id, …) indexes and then each item's
+	// events by problem_events(problem_id); a large one by the path range
+	within := func(unitCol, pathCol string) func(arg func(any) string) string {
+		return func(arg func(any) string) string {
+			if len(r.Units) > smallTree {
+				return store.Subtree(pathCol, path, arg)
+			}
+			if len(r.Units) == 0 {
+				return "1 = 0"
+			}
+			ph := make([]string, len(r.Units))
+			for i, u := range r.Units {
+				ph[i] = arg(u.ID)
+			}
+			return unitCol + " IN (" + strings.Join(ph, ", ") + ")"
+		}
+	}
 	queries := []query{
 		{`SELECT id, code, name FROM units WHERE closed_at IS NULL AND %s ORDER BY path`,
 			func(arg func(any) string) []any { return []any{sub("path")(arg)} },
@@ -48,7 +70,7 @@ func gather(ctx context.Context, q store.Queryer, path string, per score.Period,
 			FROM problems pr JOIN units un ON un.id = pr.unit_id
 			WHERE pr.status = 'closed' AND pr.deadline IS NOT NULL AND pr.closed_on >= %s AND pr.closed_on <= %s AND %s`,
 			func(arg func(any) string) []any {
-				return []any{arg(base.FromDay()), arg(per.ToDay()), sub("un.path")(arg)}
+				return []any{arg(base.FromDay()), arg(per.ToDay()), within("pr.unit_id", "un.path")(arg)}
 			},
 			func(scan func(...any) error) error {
 				var c Closure
@@ -60,7 +82,7 @@ func gather(ctx context.Context, q store.Queryer, path string, per score.Period,
 			JOIN units un ON un.id = pr.unit_id
 			WHERE e.kind = 'progress' AND e.at >= %s AND e.at < %s AND %s`,
 			func(arg func(any) string) []any {
-				return []any{arg(per.StartMs()), arg(per.EndMs()), sub("un.path")(arg)}
+				return []any{arg(per.StartMs()), arg(per.EndMs()), within("pr.unit_id", "un.path")(arg)}
 			},
 			func(scan func(...any) error) error {
 				var n Note
@@ -72,7 +94,7 @@ func gather(ctx context.Context, q store.Queryer, path string, per score.Period,
 			JOIN units un ON un.id = pr.unit_id
 			WHERE e.kind = 'review_recurred' AND e.at >= %s AND e.at < %s AND %s`,
 			func(arg func(any) string) []any {
-				return []any{arg(per.StartMs()), arg(per.EndMs()), sub("un.path")(arg)}
+				return []any{arg(per.StartMs()), arg(per.EndMs()), within("pr.unit_id", "un.path")(arg)}
 			},
 			func(scan func(...any) error) error {
 				var ro Reopen
@@ -84,7 +106,7 @@ func gather(ctx context.Context, q store.Queryer, path string, per score.Period,
 			FROM problems pr JOIN units un ON un.id = pr.unit_id
 			WHERE pr.status <> 'draft' AND pr.deadline >= %s AND pr.deadline <= %s AND %s GROUP BY pr.unit_id`,
 			func(arg func(any) string) []any {
-				return []any{arg(per.FromDay()), arg(per.ToDay()), sub("un.path")(arg)}
+				return []any{arg(per.FromDay()), arg(per.ToDay()), within("pr.unit_id", "un.path")(arg)}
 			},
 			func(scan func(...any) error) error {
 				var id int64
@@ -97,7 +119,7 @@ func gather(ctx context.Context, q store.Queryer, path string, per score.Period,
 			FROM ratings g JOIN units un ON un.id = g.unit_id
 			WHERE g.excluded = 0 AND g.created_at >= %s AND g.created_at < %s AND %s GROUP BY g.unit_id`,
 			func(arg func(any) string) []any {
-				return []any{arg(per.StartMs()), arg(per.EndMs()), sub("un.path")(arg)}
+				return []any{arg(per.StartMs()), arg(per.EndMs()), within("g.unit_id", "un.path")(arg)}
 			},
 			func(scan func(...any) error) error {
 				var id int64
@@ -110,7 +132,7 @@ func gather(ctx context.Context, q store.Queryer, path string, per score.Period,
 			FROM reports r JOIN units h ON h.id = r.handling_unit_id
 			WHERE r.status = 'concluded' AND r.concluded_on >= %s AND r.concluded_on <= %s AND %s GROUP BY r.handling_unit_id`,
 			func(arg func(any) string) []any {
-				return []any{arg(per.FromDay()), arg(per.ToDay()), sub("h.path")(arg)}
+				return []any{arg(per.FromDay()), arg(per.ToDay()), within("r.handling_unit_id", "h.path")(arg)}
 			},
 			func(scan func(...any) error) error {
 				var id int64
@@ -123,7 +145,7 @@ func gather(ctx context.Context, q store.Queryer, path string, per score.Period,
 			FROM projects pj JOIN units un ON un.id = pj.unit_id
 			JOIN ratings g ON g.target_type = 'project' AND g.target_id = pj.id AND g.excluded = 0 AND g.created_at < %s
 			WHERE pj.status IN ('done', 'evaluated') AND %s GROUP BY pj.id, pj.unit_id, pj.number, pj.title`,
-			func(arg func(any) string) []any { return []any{arg(per.EndMs()), sub("un.path")(arg)} },
+			func(arg func(any) string) []any { return []any{arg(per.EndMs()), within("pj.unit_id", "un.path")(arg)} },
 			func(scan func(...any) error) error {
 				var pr ProjectRating
 				var sum int
