@@ -61,5 +61,7 @@ func init() {
 		"ui.warn.th.prior_share":             "Share of already-investigated conclusions (%)",
 		"ui.action.warn.dismiss":             "Dismissed a formalism flag",
 		"ui.action.settings.warn_thresholds": "Changed the warning thresholds",
+		"ui.warn.kind.study_copy":            "Copied study reflections",
+		"ui.warn.summary.study_copy":         "%[1]d study reflections this period closely copy others or a template (similarity up to %[2]d%%), not cleared by a reviewer.",
 	})
 }

@@ -61,5 +61,7 @@ func init() {
 		"ui.warn.th.prior_share":             "“已查过”占比(%)",
 		"ui.action.warn.dismiss":             "撤销形式主义预警",
 		"ui.action.settings.warn_thresholds": "修改预警阈值",
+		"ui.warn.kind.study_copy":            "学习心得抄袭雷同",
+		"ui.warn.summary.study_copy":         "本期%[1]d篇学习心得与他人或范文高度雷同(最高相似度%[2]d%%),尚未经审核认定为原创。",
 	})
 }

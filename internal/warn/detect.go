@@ -3,6 +3,7 @@ package warn
 import (
 	"cmp"
 	"fmt"
+	"github.com/luoshi/luoshi/internal/study"
 	"net/url"
 	"slices"
 	"strconv"
@@ -77,6 +78,9 @@ type Rows struct {
 	Reopens  []Reopen
 	Figures  map[int64]*UnitFigures
 	Projects []ProjectRating
+	// Copies are the study reflections flagged as copies and not cleared
+	// by a reviewer (study.Copies), of any period: Detect keeps the period's.
+	Copies []study.Copy
 }
 
 func daysBetween(from, to string) (int, bool) {
@@ -289,6 +293,31 @@ func Detect(r Rows, per score.Period, t Thresholds) []Flag {
 		}
 		add(u.ID, PriorDone, per.Key, []any{f.Prior, f.Concluded, pct(f.Prior, f.Concluded)}, nil,
 			"/clues?"+url.Values{"unit": {u.Code}}.Encode())
+	})
+
+	// 学习教育: reflections handed in this period that copy others or a
+	// published template, not cleared as original by a reviewer
+	copies := map[int64][]study.Copy{}
+	for _, c := range r.Copies {
+		if c.SubmittedAt >= per.StartMs() && c.SubmittedAt < per.EndMs() {
+			copies[c.UnitID] = append(copies[c.UnitID], c)
+		}
+	}
+	byUnit(func(u Unit) {
+		cs := copies[u.ID]
+		if len(cs) == 0 {
+			return
+		}
+		var ev []Evidence
+		top := 0.0
+		for _, c := range cs {
+			top = max(top, c.Similarity)
+			if len(ev) < 20 { // the most similar first; the link lists them all
+				ev = append(ev, Evidence{Ref: c.TaskNumber, Title: c.AuthorName + " · " + c.TaskTitle,
+					Note: strconv.Itoa(int(c.Similarity*100+0.5)) + "% · " + c.Source, Link: c.Link})
+			}
+		}
+		add(u.ID, StudyCopy, per.Key, []any{len(cs), int(top*100 + 0.5)}, ev, "/study")
 	})
 
 	kindOrder := func(k string) int { return slices.Index(Kinds, k) }

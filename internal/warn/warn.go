@@ -28,6 +28,7 @@ import (
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/score"
 	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/study"
 )
 
 // Kinds of flag.
@@ -39,10 +40,11 @@ const (
 	Reopened    = "reopened"     // items reopened by 回头看
 	PoorProject = "poor_project" // projects done with poor public ratings
 	PriorDone   = "prior_done"   // leads concluded as 已查过
+	StudyCopy   = "study_copy"   // study reflections copied from others or a template
 )
 
 // Kinds lists the kinds in display order.
-var Kinds = []string{Bunching, Boilerplate, ThinClosure, LowSat, Reopened, PoorProject, PriorDone}
+var Kinds = []string{Bunching, Boilerplate, ThinClosure, LowSat, Reopened, PoorProject, PriorDone, StudyCopy}
 
 // Thresholds are the settings of the detectors (an administrator of the
 // whole tree edits them).
@@ -224,6 +226,9 @@ func (w *Warner) List(ctx context.Context, p *org.Principal, unitCode, periodKey
 	}
 	rows, err := gather(ctx, w.DB.Read, u.Path, per, th)
 	if err != nil {
+		return nil, err
+	}
+	if rows.Copies, err = study.Copies(ctx, w.DB, u.Path); err != nil {
 		return nil, err
 	}
 	flags := Detect(rows, per, th)
