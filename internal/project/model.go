@@ -9,6 +9,7 @@ package project
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -152,6 +153,16 @@ type Milestone struct {
 	EvidenceID int64  `json:"evidence_id,omitempty"`
 	Evidence   string `json:"evidence_name,omitempty"`
 	Note       string `json:"note,omitempty"`
+}
+
+// Photo reports whether the milestone's evidence is a photo (shown on the
+// public page).
+func (m Milestone) Photo() bool {
+	switch strings.ToLower(path.Ext(m.Evidence)) {
+	case ".jpg", ".jpeg", ".png", ".gif", ".webp":
+		return m.EvidenceID != 0
+	}
+	return false
 }
 
 // Done reports whether the milestone counts: done, with its evidence.

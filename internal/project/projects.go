@@ -499,3 +499,20 @@ func (s *Projects) Evidence(ctx context.Context, p *org.Principal, id, attachmen
 	}
 	return attach.File{}, apperr.ErrNotFound
 }
+
+// PublicPhoto is a photo that evidences a milestone of a public project: the
+// public page shows these (internal/web strips their metadata when serving).
+// Other evidence files, and anything of a project that is not public, are
+// not found.
+func (s *Projects) PublicPhoto(ctx context.Context, id, attachmentID int64) (attach.File, error) {
+	pr, err := s.PublicGet(ctx, id)
+	if err != nil {
+		return attach.File{}, err
+	}
+	for _, m := range pr.Milestones {
+		if m.EvidenceID == attachmentID && m.Done() && m.Photo() {
+			return attach.Get(ctx, s.DB.Read, attachmentID)
+		}
+	}
+	return attach.File{}, apperr.ErrNotFound
+}

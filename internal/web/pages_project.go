@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"io"
 	"image/png"
 	"net/http"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/project"
 	"github.com/luoshi/luoshi/internal/rating"
+	"github.com/luoshi/luoshi/internal/scrub"
 )
 
 // 我为群众办实事: staff pages under /staff/projects, the public list and pages
@@ -28,6 +30,7 @@ func (s *Server) registerProjectPages() {
 	s.handle("POST /projects/{id}/rate", s.rateProject)
 	s.handle("GET /projects/{id}/qr.png", s.projectQR)
 	s.handle("GET /projects/{id}/poster", s.projectPoster)
+	s.handle("GET /projects/{id}/photos/{aid}", s.projectPhoto)
 
 	s.handle("GET /staff/projects", s.full(s.projectsPage))
 	s.handle("GET /staff/projects/new", s.full(s.projectNewPage))
@@ -446,4 +449,44 @@ func (s *Server) projectPoster(w http.ResponseWriter, r *http.Request) {
 		URL string
 	}{pr, s.publicURL(r) + "/projects/" + strconv.FormatInt(id, 10)}
 	s.render(w, r, http.StatusOK, "project_poster", pg)
+}
+
+// projectPhoto serves a photo evidencing a milestone of a public project,
+// cleaned of its metadata (place, camera, time) on the way out: the
+// evidence is kept as uploaded for staff, the public gets only the picture.
+func (s *Server) projectPhoto(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	aid, err := strconv.ParseInt(r.PathValue("aid"), 10, 64)
+	if err != nil {
+		s.errorPage(w, r, http.StatusNotFound)
+		return
+	}
+	f, err := s.Projects.PublicPhoto(r.Context(), id, aid)
+	if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	file, err := s.Projects.Files.Open(f)
+	if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, f.Size+1))
+	if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	res, err := scrub.Clean(f.Name, data)
+	if err != nil || !strings.HasPrefix(res.MIME, "image/") {
+		// a photo that does not clean is not shown rather than shown raw
+		s.errorPage(w, r, http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", res.MIME)
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Write(res.Data)
 }

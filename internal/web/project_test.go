@@ -94,7 +94,25 @@ func TestProjectFlow(t *testing.T) {
 		expect(t, pub.get("/projects/"+strings.TrimPrefix(hidden, "/staff/projects/")+"/poster"), http.StatusNotFound)
 
 		// finish and evaluate
-		clerk.postFiles(path+"/done", url.Values{"milestone": {ms[1][1]}}, map[string][]byte{"照片.pdf": []byte("%PDF-1.4 photo")})
+		// a photo as evidence: shown on the public page without its metadata
+		jpg := photo(t)
+		payload := []byte("Exif\x00\x00GPS-31.2N-121.5E")
+		exif := append([]byte{0xFF, 0xE1, 0x00, byte(len(payload) + 2)}, payload...)
+		withExif := append(append(append([]byte{}, jpg[:2]...), exif...), jpg[2:]...)
+		if r := clerk.postFiles(path+"/done", url.Values{"milestone": {ms[1][1]}}, map[string][]byte{"现场.jpg": withExif}); r.Status != http.StatusSeeOther {
+			t.Fatalf("photo evidence: %d %s", r.Status, r.Body)
+		}
+		photoRe := regexp.MustCompile(`src="(/projects/` + id + `/photos/\d+)"`)
+		m := photoRe.FindStringSubmatch(pub.get("/projects/" + id).Body)
+		if m == nil {
+			t.Fatal("the public page shows no evidence photo")
+		}
+		ph := pub.get(m[1])
+		if ph.Status != 200 || !strings.HasPrefix(ph.Body, "\xFF\xD8") || strings.Contains(ph.Body, "GPS-31.2N") {
+			t.Fatalf("public photo: %d, a JPEG %v, metadata kept %v", ph.Status, strings.HasPrefix(ph.Body, "\xFF\xD8"), strings.Contains(ph.Body, "GPS-31.2N"))
+		}
+		// the PDF evidence of the first milestone is not public
+		expect(t, pub.get("/projects/"+id+"/photos/1"), http.StatusNotFound)
 		expect(t, clerk.post(path+"/advance", nil), http.StatusSeeOther)
 		expect(t, insp.get(path), 200, `id="evaluate-form"`, "100%")
 		expect(t, insp.post(path+"/evaluate", url.Values{"score_quality": {"9"}, "comment_quality": {"规范"}, "score_effect": {"8"}}),

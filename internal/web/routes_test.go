@@ -43,6 +43,7 @@ var publicRoutes = map[string]string{
 	"POST /projects/{id}/rate":             "the public rates a project (signed form token, address cap)",
 	"GET /projects/{id}/qr.png":            "the QR code of a public project",
 	"GET /projects/{id}/poster":            "the printable poster of a public project (404 unless public)",
+	"GET /projects/{id}/photos/{aid}":      "a public project's milestone photo, metadata stripped (404 otherwise)",
 	"GET /needs":                           "群众点单: the public list of needs",
 	"GET /needs/new":                       "群众点单: the proposal form",
 	"POST /needs":                          "群众点单: a proposal (address cap)",
