@@ -21,7 +21,9 @@ import (
 
 	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/score"
 	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/warn"
 )
 
 func main() {
@@ -165,6 +167,28 @@ func run(data, dbURL string, n int, daily bool, only string) error {
 		}); err != nil {
 			return err
 		}
+	}
+	// 民标: one unit's scorecard page (computed now, the quarter) and its
+	// warnings, as GET /scorecards and /warnings read them
+	sc, wr := score.New(db), warn.New(db)
+	quarter := score.Containing(score.Quarter, today).Key
+	for _, c := range []struct {
+		name string
+		p    *org.Principal
+		unit string
+	}{{"scorecard-organ", leader, organ}, {"scorecard-city", province, city}} {
+		if err := measure(c.name, func() (string, error) {
+			v, err := sc.View(ctx, c.p, c.unit, quarter)
+			return fmt.Sprintf("(%s, %d siblings)", quarter, len(v.Siblings)), err
+		}); err != nil {
+			return err
+		}
+	}
+	if err := measure("warnings-organ", func() (string, error) {
+		fl, err := wr.List(ctx, leader, organ, quarter)
+		return fmt.Sprintf("(%d flags)", len(fl)), err
+	}); err != nil {
+		return err
 	}
 	if daily {
 		var open int
