@@ -13,8 +13,10 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/luoshi/luoshi/internal/api"
 	"github.com/luoshi/luoshi/internal/apperr"
@@ -177,6 +179,16 @@ func (s *Server) transport(next http.Handler) http.Handler {
 			}
 			return
 		}
+		if !cleanURL(r.URL) {
+			// PostgreSQL refuses NUL and bytes that are not UTF-8 in text
+			// (a 500 deep in a query); no page or filter takes them
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				api.WriteError(w, r, apperr.New(apperr.Invalid, "bad_request", "", "err.bad_request"))
+			} else {
+				s.errorPage(w, r, http.StatusBadRequest)
+			}
+			return
+		}
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, s.maxBody(r))
 		}
@@ -190,6 +202,26 @@ func (s *Server) transport(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// cleanURL reports whether the decoded path and every query key and value
+// are valid UTF-8 without NUL.
+func cleanURL(u *url.URL) bool {
+	ok := func(v string) bool { return utf8.ValidString(v) && !strings.ContainsRune(v, 0) }
+	if !ok(u.Path) {
+		return false
+	}
+	for k, vs := range u.Query() {
+		if !ok(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !ok(v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // lastForwarded is the last address in X-Forwarded-For: the one our own proxy
