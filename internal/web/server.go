@@ -179,18 +179,43 @@ func (s *Server) transport(next http.Handler) http.Handler {
 			}
 			return
 		}
-		if !cleanURL(r.URL) {
-			// PostgreSQL refuses NUL and bytes that are not UTF-8 in text
-			// (a 500 deep in a query); no page or filter takes them
-			if strings.HasPrefix(r.URL.Path, "/api/") {
+		refuse := func(status int) {
+			switch {
+			case !strings.HasPrefix(r.URL.Path, "/api/"):
+				s.errorPage(w, r, status)
+			case status == http.StatusRequestEntityTooLarge:
+				api.WriteError(w, r, apperr.New(apperr.Invalid, "too_large", "", "err.harden.body_too_large"))
+			default:
 				api.WriteError(w, r, apperr.New(apperr.Invalid, "bad_request", "", "err.bad_request"))
-			} else {
-				s.errorPage(w, r, http.StatusBadRequest)
 			}
+		}
+		// PostgreSQL refuses NUL and bytes that are not UTF-8 in text (a 500
+		// deep in a query) and SQLite would store them; no page, filter or
+		// form field takes them
+		if !cleanValues(r.URL.Query()) || !clean(r.URL.Path) {
+			refuse(http.StatusBadRequest)
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, s.maxBody(r))
+		}
+		// a plain form is read here, once, to check it (handlers read the
+		// parsed form); multipart forms are read by the handlers, with their
+		// own limits, and their text fields checked by the services
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" && r.Body != nil && r.Body != http.NoBody {
+			if err := r.ParseForm(); err != nil {
+				if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
+					w.Header().Set("Connection", "close")
+					refuse(http.StatusRequestEntityTooLarge)
+				} else {
+					refuse(http.StatusBadRequest)
+				}
+				return
+			}
+			if !cleanValues(r.PostForm) {
+				refuse(http.StatusBadRequest)
+				return
+			}
 		}
 		if hsts {
 			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
@@ -204,19 +229,17 @@ func (s *Server) transport(next http.Handler) http.Handler {
 	})
 }
 
-// cleanURL reports whether the decoded path and every query key and value
-// are valid UTF-8 without NUL.
-func cleanURL(u *url.URL) bool {
-	ok := func(v string) bool { return utf8.ValidString(v) && !strings.ContainsRune(v, 0) }
-	if !ok(u.Path) {
-		return false
-	}
-	for k, vs := range u.Query() {
-		if !ok(k) {
+// clean reports whether v is valid UTF-8 without NUL.
+func clean(v string) bool { return utf8.ValidString(v) && !strings.ContainsRune(v, 0) }
+
+// cleanValues reports whether every key and value is clean.
+func cleanValues(vals url.Values) bool {
+	for k, vs := range vals {
+		if !clean(k) {
 			return false
 		}
 		for _, v := range vs {
-			if !ok(v) {
+			if !clean(v) {
 				return false
 			}
 		}

@@ -181,3 +181,30 @@ func (c *client) getRaw(path string) resp {
 	b, _ := io.ReadAll(r.Body)
 	return resp{Status: r.StatusCode, Body: string(b), Location: r.Header.Get("Location")}
 }
+
+// TestFormsRefuseNULAndBadUTF8: a plain form with NUL or bytes that are not
+// UTF-8 in any field is refused with 400 before a handler runs, on both
+// engines (PostgreSQL answered 500 for the sign-in form, ledger items and
+// unit names; SQLite stored them).
+func TestFormsRefuseNULAndBadUTF8(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := fixture(t, db)
+		admin, h, pub := loggedIn(t, srv, "admin"), loggedIn(t, srv, "handler1"), newClient(t, srv)
+		for _, bad := range []string{"a\x00b", "a\xffb"} {
+			expect(t, pub.post("/login", url.Values{"username": {bad}, "password": {"x"}}), http.StatusBadRequest, "请求格式不正确。")
+			expect(t, admin.post("/units", url.Values{"code": {"z1"}, "name": {bad}, "parent_code": {"qh"}, "kind": {"organ"}}), http.StatusBadRequest)
+			f := openForm("窗口推诿")
+			f.Set("description", bad)
+			expect(t, h.post("/problems", f), http.StatusBadRequest)
+			expect(t, h.post("/problems?q="+url.QueryEscape(bad), openForm("窗口推诿")), http.StatusBadRequest)
+		}
+		var n int
+		db.Read.QueryRow(`SELECT COUNT(*) FROM problems`).Scan(&n)
+		if n != 0 {
+			t.Fatalf("%d items stored from refused forms", n)
+		}
+		if _, err := org.UnitByCode(context.Background(), db.Read, "z1"); err == nil {
+			t.Fatal("a unit was stored from a refused form")
+		}
+	})
+}
