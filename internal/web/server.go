@@ -13,8 +13,10 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/luoshi/luoshi/internal/api"
 	"github.com/luoshi/luoshi/internal/apperr"
@@ -181,8 +183,43 @@ func (s *Server) transport(next http.Handler) http.Handler {
 			}
 			return
 		}
+		refuse := func(status int) {
+			switch {
+			case !strings.HasPrefix(r.URL.Path, "/api/"):
+				s.errorPage(w, r, status)
+			case status == http.StatusRequestEntityTooLarge:
+				api.WriteError(w, r, apperr.New(apperr.Invalid, "too_large", "", "err.harden.body_too_large"))
+			default:
+				api.WriteError(w, r, apperr.New(apperr.Invalid, "bad_request", "", "err.bad_request"))
+			}
+		}
+		// PostgreSQL refuses NUL and bytes that are not UTF-8 in text (a 500
+		// deep in a query) and SQLite would store them; no page, filter or
+		// form field takes them
+		if !cleanValues(r.URL.Query()) || !clean(r.URL.Path) {
+			refuse(http.StatusBadRequest)
+			return
+		}
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, s.maxBody(r))
+		}
+		// a plain form is read here, once, to check it (handlers read the
+		// parsed form); multipart forms are read by the handlers, with their
+		// own limits, and their text fields checked by the services
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" && r.Body != nil && r.Body != http.NoBody {
+			if err := r.ParseForm(); err != nil {
+				if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
+					w.Header().Set("Connection", "close")
+					refuse(http.StatusRequestEntityTooLarge)
+				} else {
+					refuse(http.StatusBadRequest)
+				}
+				return
+			}
+			if !cleanValues(r.PostForm) {
+				refuse(http.StatusBadRequest)
+				return
+			}
 		}
 		if hsts {
 			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
@@ -194,6 +231,24 @@ func (s *Server) transport(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// clean reports whether v is valid UTF-8 without NUL.
+func clean(v string) bool { return utf8.ValidString(v) && !strings.ContainsRune(v, 0) }
+
+// cleanValues reports whether every key and value is clean.
+func cleanValues(vals url.Values) bool {
+	for k, vs := range vals {
+		if !clean(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !clean(v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // lastForwarded is the last address in X-Forwarded-For: the one our own proxy
