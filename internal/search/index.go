@@ -261,26 +261,118 @@ func (ix *Index) syncBatch(ctx context.Context, src source) (int, error) {
 		cols[i] = ix.tokens(&docs[i])
 		mark = max(mark, docs[i].Updated)
 	}
-	// one statement for the batch: FTS5 flushes its pending terms at every
-	// statement's savepoint, so row-by-row inserts would write a segment each
-	var vals []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	for i, d := range docs {
-		vals = append(vals, "("+arg(d.Kind)+", "+arg(d.ID)+", "+arg(boolInt(d.Sealed))+", "+arg(cols[i])+", "+arg(d.Updated)+")")
-	}
 	err = ix.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO search_docs (kind, ref_id, sealed, tokens, src_updated)
-			VALUES `+strings.Join(vals, ", ")+` ON CONFLICT (kind, ref_id) DO UPDATE
-			SET sealed = excluded.sealed, tokens = excluded.tokens, src_updated = excluded.src_updated`, args...); err != nil {
+		keys, err := docKeys(ctx, tx, docs)
+		if err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO search_marks (kind, mark) VALUES ($1, $2)
+		// one statement for the batch: FTS5 flushes its pending terms at every
+		// statement's savepoint, so row-by-row inserts would write a segment each
+		var vals []string
+		var args []any
+		arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+		for i, d := range docs {
+			vals = append(vals, "("+arg(keys[i])+", "+arg(d.Kind)+", "+arg(d.ID)+", "+arg(boolInt(d.Sealed))+", "+arg(cols[i])+", "+arg(d.Updated)+")")
+		}
+		// the key moves with the source's time: the row (and on SQLite its
+		// FTS5 entry, by the update trigger) takes the new one
+		if _, err := tx.ExecContext(ctx, `INSERT INTO search_docs (id, kind, ref_id, sealed, tokens, src_updated)
+			VALUES `+strings.Join(vals, ", ")+` ON CONFLICT (kind, ref_id) DO UPDATE
+			SET id = excluded.id, sealed = excluded.sealed, tokens = excluded.tokens, src_updated = excluded.src_updated`, args...); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO search_marks (kind, mark) VALUES ($1, $2)
 			ON CONFLICT (kind) DO UPDATE SET mark = CASE WHEN excluded.mark > search_marks.mark THEN excluded.mark ELSE search_marks.mark END`,
 			src.kind, mark)
 		return err
 	})
 	return len(docs), err
+}
+
+// The key of an index row (search_docs.id, the FTS5 rowid on SQLite) is
+// time-sortable: the source's updated_at in the high bits, so that key
+// order is the order of results (most recently changed first) and a search
+// can read the newest matches first and stop (see Index.Search): FTS5
+// answers "rowid >= k" by seeking in its doclists, and PostgreSQL combines
+// the key range with the GIN matches in one bitmap. Below the time, 21 bits
+// tell rows of the same millisecond apart: the kind (2 bits) and the low
+// 19 bits of the source id; docKeys resolves the rare collision within the
+// same millisecond.
+const (
+	keyShift = 21
+	keyRef   = 1<<19 - 1
+	maxTime  = 1<<(63-keyShift) - 1 // unix ms: the year 2109
+)
+
+// keyAt is the smallest key of a row changed at t (unix ms).
+func keyAt(t int64) int64 { return min(max(t, 0), maxTime) << keyShift }
+
+func docKey(d *doc) int64 {
+	return keyAt(d.Updated) | int64(slices.Index(Kinds, d.Kind))<<19 | d.ID&keyRef
+}
+
+// docKeys gives each document of a batch its key: docKey, or where another
+// item already holds that key (same millisecond, same kind, source ids
+// equal in their low 19 bits: a bulk change of over half a million rows),
+// the next free key of the same millisecond, so the order by time holds.
+func docKeys(ctx context.Context, tx *sql.Tx, docs []doc) ([]int64, error) {
+	keys := make([]int64, len(docs))
+	var args []any
+	var ph []string
+	for i := range docs {
+		keys[i] = docKey(&docs[i])
+		args = append(args, keys[i])
+		ph = append(ph, "$"+strconv.Itoa(len(args)))
+	}
+	type owner struct {
+		kind string
+		ref  int64
+	}
+	held := map[int64]owner{}
+	rows, err := tx.QueryContext(ctx, `SELECT id, kind, ref_id FROM search_docs WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var k int64
+		var o owner
+		if err := rows.Scan(&k, &o.kind, &o.ref); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		held[k] = o
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range docs {
+		me := owner{docs[i].Kind, docs[i].ID}
+		base := keyAt(docs[i].Updated)
+		k := keys[i]
+		for n := 0; ; n++ {
+			if n == 1<<keyShift {
+				return nil, errors.New("search: no free index key in one millisecond")
+			}
+			o, ok := held[k]
+			if !ok && n > 0 { // a probed key: ask the table too
+				err := tx.QueryRowContext(ctx, `SELECT kind, ref_id FROM search_docs WHERE id = $1`, k).Scan(&o.kind, &o.ref)
+				if err == nil {
+					ok = true
+					held[k] = o
+				} else if !errors.Is(err, sql.ErrNoRows) {
+					return nil, err
+				}
+			}
+			if !ok || o == me {
+				break
+			}
+			k = base | (k+1)&(1<<keyShift-1)
+		}
+		held[k] = me
+		keys[i] = k
+	}
+	return keys, nil
 }
 
 func boolInt(b bool) int {

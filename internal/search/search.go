@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -95,62 +96,98 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 	// search answers from it, and the indexer job reports the error
 	// (it runs the same sync every minute and logs what fails)
 
-	var args []any
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	var branches []string
 	plain := q.FTS5()
 	if ix.DB.Dialect == store.Postgres {
 		plain = q.TSQuery()
 	}
+	exprs := map[string]string{}
 	for _, k := range ix.enabled() {
 		if sp.Type != "" && sp.Type != k {
 			continue
 		}
-		expr := plain
+		exprs[k] = plain
 		if k == "report" {
 			bq, ok := ix.blindQuery(q)
 			if !ok {
 				res.SealedSkipped = true
+				delete(exprs, k)
 				continue
 			}
-			expr = bq.FTS5()
+			exprs[k] = bq.FTS5()
 			if ix.DB.Dialect == store.Postgres {
-				expr = bq.TSQuery()
+				exprs[k] = bq.TSQuery()
 			}
 		}
-		if b, ok := ix.branch(k, p, expr, unitPath, arg); ok {
-			branches = append(branches, b)
-		}
 	}
-	if len(branches) == 0 {
-		return res, nil
-	}
-	cands, err := ix.candidates(ctx, strings.Join(branches, "\nUNION ALL\n")+
-		"\nORDER BY at DESC, kind, ref_id DESC LIMIT "+strconv.Itoa(candidateCap), args)
-	if err != nil {
-		return res, err
-	}
+	// The newest matches first: the candidates among the documents of a
+	// window (those changed at or after a time), widened only when the
+	// window holds too few. Keys sort by time (docKey), so the window is a
+	// key range that both engines apply inside the text index. Any document
+	// outside a window is older than every one inside, so the first
+	// candidates of a window are the first candidates of the whole index:
+	// the hits are the same as with no window at all.
+	loaded := map[cand]doc{}
 	var opened []string // report numbers opened, for the audit trail
-	for _, c := range cands {
-		if len(res.Hits) == limit {
-			res.More = true
-			break
+	for w := 0; ; w++ {
+		var from int64 // smallest key of the window; 0: the whole index
+		if w < len(searchWindows) {
+			t, ok, err := ix.windowStart(ctx, searchWindows[w])
+			if err != nil {
+				return res, err
+			}
+			if ok {
+				from = keyAt(t)
+			}
 		}
-		d, err := ix.load(ctx, c.kind, c.id)
+		var args []any
+		arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+		var branches []string
+		for _, k := range ix.enabled() {
+			if expr, ok := exprs[k]; ok {
+				if b, ok := ix.branch(k, p, expr, unitPath, from, arg); ok {
+					branches = append(branches, b)
+				}
+			}
+		}
+		if len(branches) == 0 {
+			return res, nil
+		}
+		cands, err := ix.candidates(ctx, strings.Join(branches, "\nUNION ALL\n")+
+			"\nORDER BY at DESC, kind, ref_id DESC LIMIT "+strconv.Itoa(candidateCap), args)
 		if err != nil {
 			return res, err
 		}
-		if d.Sealed {
-			opened = append(opened, d.Number)
-			// the blind index matched every bigram, in any order: check
-			// phrases and one-character prefixes on the opened text
-			if !Matches(d.Text(), q) {
-				continue
+		res.Hits, res.More = res.Hits[:0], false
+		opened = opened[:0]
+		done := from == 0 || len(cands) == candidateCap
+		for _, c := range cands {
+			if len(res.Hits) == limit {
+				res.More = true
+				done = true
+				break
 			}
+			d, ok := loaded[c]
+			if !ok {
+				if d, err = ix.load(ctx, c.kind, c.id); err != nil {
+					return res, err
+				}
+				loaded[c] = d
+			}
+			if d.Sealed {
+				opened = append(opened, d.Number)
+				// the blind index matched every bigram, in any order: check
+				// phrases and one-character prefixes on the opened text
+				if !Matches(d.Text(), q) {
+					continue
+				}
+			}
+			snip, marks := Snippet(d.Text(), sp.Q, 120)
+			res.Hits = append(res.Hits, Hit{Type: d.Kind, ID: d.ID, Number: d.Number, Title: d.Title,
+				Snippet: snip, Marks: marks, Unit: d.Unit, At: d.Updated})
 		}
-		snip, marks := Snippet(d.Text(), sp.Q, 120)
-		res.Hits = append(res.Hits, Hit{Type: d.Kind, ID: d.ID, Number: d.Number, Title: d.Title,
-			Snippet: snip, Marks: marks, Unit: d.Unit, At: d.Updated})
+		if done {
+			break
+		}
 	}
 	if len(opened) > 0 {
 		if err := audit.Record(ctx, ix.DB, audit.Event{Actor: p.Actor(), Action: "search.reports_read", ObjectType: "report",
@@ -159,6 +196,23 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 		}
 	}
 	return res, nil
+}
+
+// searchWindows are the sizes, in documents, of the windows a search tries
+// before the whole index: most queries fill a page from the newest
+// documents; a rare term costs two small reads more.
+var searchWindows = []int{2000, 40000}
+
+// windowStart is the time of the n-th most recently changed document (ok
+// false when the index holds fewer: the window is the whole index), read
+// from the narrow index on src_updated.
+func (ix *Index) windowStart(ctx context.Context, n int) (int64, bool, error) {
+	var t int64
+	err := ix.DB.Read.QueryRowContext(ctx, `SELECT src_updated FROM search_docs ORDER BY src_updated DESC LIMIT 1 OFFSET $1`, n-1).Scan(&t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return t, err == nil, err
 }
 
 type cand struct {
@@ -228,7 +282,7 @@ func (ix *Index) blindQuery(q text.Query) (text.Query, bool) {
 
 // branch is the candidate query of one kind: matches of expr that p may
 // read, as (kind, ref_id, at). ok is false when p may read none of the kind.
-func (ix *Index) branch(kind string, p *org.Principal, expr, unitPath string, arg func(any) string) (string, bool) {
+func (ix *Index) branch(kind string, p *org.Principal, expr, unitPath string, fromKey int64, arg func(any) string) (string, bool) {
 	var join, scope, unitCol string
 	switch kind {
 	case "report":
@@ -265,11 +319,19 @@ func (ix *Index) branch(kind string, p *org.Principal, expr, unitPath string, ar
 	if ix.DB.Dialect == store.Postgres {
 		// the matches first, fenced (OFFSET 0) so the planner cannot walk
 		// another index and test each row's tsvector instead
-		from = `(SELECT id, kind, ref_id, src_updated FROM search_docs WHERE tsv @@ to_tsquery('simple', ` + arg(expr) + `) OFFSET 0) sd`
+		from = `(SELECT id, kind, ref_id, src_updated FROM search_docs WHERE tsv @@ to_tsquery('simple', ` + arg(expr) + `)`
+		if fromKey > 0 {
+			from += ` AND id >= ` + arg(fromKey)
+		}
+		from += ` OFFSET 0) sd`
 		match = "TRUE"
 	} else {
 		from = `search_fts JOIN search_docs sd ON sd.id = search_fts.rowid`
 		match = `search_fts MATCH ` + arg(expr)
+		if fromKey > 0 {
+			// on the FTS5 rowid: FTS5 seeks its doclists to the window
+			match += ` AND search_fts.rowid >= ` + arg(fromKey)
+		}
 	}
 	// ordered by the indexed time (the source's updated_at as of the sync
 	// just run): it sits in the index row, so sorting reads no source row
