@@ -40,6 +40,13 @@ const blindPrefix = "x"
 // again costs a range read, not a re-index.
 const Margin = 10 * time.Minute
 
+// SearchMargin is how far behind its mark the sync that runs before each
+// search looks: the rows changed since the last sync, and a commit that
+// took a little while. The full Margin is the job's (every minute): looking
+// 10 minutes back before every search read and compared every row changed
+// in those minutes — after a bulk import, tens of milliseconds a search.
+const SearchMargin = 2 * time.Second
+
 // Index is the search index of one deployment.
 type Index struct {
 	DB      *store.DB
@@ -54,6 +61,7 @@ type Index struct {
 	Threshold float64
 
 	cache models
+	hot   hotMemo
 }
 
 // New returns the index. blind may be nil.
@@ -197,16 +205,16 @@ func (ix *Index) blind(toks []string) []string {
 // batches. It returns the number of rows indexed. It is the indexer job's
 // work and runs before each search, so results are current; when nothing
 // changed it costs one indexed range read per kind.
-func (ix *Index) Sync(ctx context.Context) (int, error) { return ix.sync(ctx, -1) }
+func (ix *Index) Sync(ctx context.Context) (int, error) { return ix.sync(ctx, -1, Margin) }
 
 // sync runs at most batches batches per kind (all when negative): a search
 // does a little so it sees recent changes, and leaves a large backlog (the
 // first build, an import) to the job.
-func (ix *Index) sync(ctx context.Context, batches int) (int, error) {
+func (ix *Index) sync(ctx context.Context, batches int, margin time.Duration) (int, error) {
 	total := 0
 	for _, k := range ix.enabled() {
 		for b := 0; batches < 0 || b < batches; b++ {
-			n, err := ix.syncBatch(ctx, sources[k])
+			n, err := ix.syncBatch(ctx, sources[k], margin)
 			total += n
 			if err != nil {
 				return total, err
@@ -226,13 +234,13 @@ func (ix *Index) batch() int {
 	return ix.Batch
 }
 
-func (ix *Index) syncBatch(ctx context.Context, src source) (int, error) {
+func (ix *Index) syncBatch(ctx context.Context, src source, margin time.Duration) (int, error) {
 	var mark int64
 	err := ix.DB.Read.QueryRowContext(ctx, `SELECT mark FROM search_marks WHERE kind = $1`, src.kind).Scan(&mark)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, err
 	}
-	from := mark - Margin.Milliseconds()
+	from := mark - margin.Milliseconds()
 	rows, err := ix.DB.Read.QueryContext(ctx, `SELECT `+src.cols+` FROM `+src.from+`
 		LEFT JOIN search_docs sd ON sd.kind = $1 AND sd.ref_id = x.id
 		WHERE x.updated_at >= $2 AND (sd.id IS NULL OR sd.src_updated <> x.updated_at)

@@ -89,7 +89,7 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 		}
 		unitPath = u.Path
 	}
-	if _, err := ix.sync(ctx, 2); err != nil && ctx.Err() != nil {
+	if _, err := ix.sync(ctx, 2, SearchMargin); err != nil && ctx.Err() != nil {
 		return res, err
 	}
 	// any other failure leaves the index as the last sync made it: the

@@ -324,6 +324,20 @@ func TestHotIssues(t *testing.T) {
 			len(is.Units) != 1 || is.Units[0] != "刑事审判庭" || is.First > is.Last {
 			t.Fatalf("issue %+v", is)
 		}
+		// a second view is answered from the memo, the same; a change to a
+		// report in scope (h3 merged into h1) is seen at once
+		again, err := e.ix.HotIssues(ctx, e.p(t, "jj-court"), search.HotParams{}, now)
+		if err != nil || len(again.Issues) != 1 || again.Issues[0].Count != 3 || again.Issues[0].Title != is.Title {
+			t.Fatalf("second view: %+v %v", again, err)
+		}
+		if _, err := db.Write.ExecContext(ctx, `UPDATE reports SET status = 'merged', merged_into = $1, updated_at = updated_at + 1 WHERE id = $2`,
+			e.ids["report:h1"], e.ids["report:h3"]); err != nil {
+			t.Fatal(err)
+		}
+		merged, err := e.ix.HotIssues(ctx, e.p(t, "jj-court"), search.HotParams{}, now)
+		if err != nil || merged.Reports != 3 || len(merged.Issues) != 1 || merged.Issues[0].Count != 2 || merged.Issues[0].Support != 3 {
+			t.Fatalf("after a merge: %+v %v", merged, err)
+		}
 		// the officer named in one report, and anyone without clue.read, group nothing
 		res, err = e.ix.HotIssues(ctx, e.p(t, "inspector"), search.HotParams{}, now)
 		if err != nil || len(res.Issues) != 0 || res.Reports != 0 {
