@@ -100,6 +100,13 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 	if ix.DB.Dialect == store.Postgres {
 		plain = q.TSQuery()
 	}
+	// on PostgreSQL the GIN index is asked the tokens without their order
+	// (answered from the index alone), the phrase is checked on the rows
+	// of the window only: see branch
+	loose := map[string]string{}
+	if ix.DB.Dialect == store.Postgres {
+		loose["plain"] = looseQuery(q).TSQuery()
+	}
 	exprs := map[string]string{}
 	for _, k := range ix.enabled() {
 		if sp.Type != "" && sp.Type != k {
@@ -144,7 +151,11 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 		var branches []string
 		for _, k := range ix.enabled() {
 			if expr, ok := exprs[k]; ok {
-				if b, ok := ix.branch(k, p, expr, unitPath, from, arg); ok {
+				lq := loose["plain"]
+				if k == "report" {
+					lq = expr // blind: tokens only, no phrase
+				}
+				if b, ok := ix.branch(k, p, expr, lq, unitPath, from, arg); ok {
 					branches = append(branches, b)
 				}
 			}
@@ -155,6 +166,11 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 		cands, err := ix.candidates(ctx, strings.Join(branches, "\nUNION ALL\n")+
 			"\nORDER BY at DESC, kind, ref_id DESC LIMIT "+strconv.Itoa(candidateCap), args)
 		if err != nil {
+			return res, err
+		}
+		// the items a page can show, read in one query per kind (reports
+		// one by one below: each is opened only when it is reached)
+		if err := ix.preload(ctx, cands[:min(len(cands), limit+1)], loaded); err != nil {
 			return res, err
 		}
 		res.Hits, res.More = res.Hits[:0], false
@@ -196,6 +212,18 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 		}
 	}
 	return res, nil
+}
+
+// looseQuery is q with every phrase taken apart: each token a term of its
+// own (a trailing prefix stays a prefix).
+func looseQuery(q text.Query) text.Query {
+	var out text.Query
+	for _, t := range q.Terms {
+		for i, tok := range t.Tokens {
+			out.Terms = append(out.Terms, text.Term{Tokens: []string{tok}, Prefix: t.Prefix && i == len(t.Tokens)-1})
+		}
+	}
+	return out
 }
 
 // searchWindows are the sizes, in documents, of the windows a search tries
@@ -282,7 +310,13 @@ func (ix *Index) blindQuery(q text.Query) (text.Query, bool) {
 
 // branch is the candidate query of one kind: matches of expr that p may
 // read, as (kind, ref_id, at). ok is false when p may read none of the kind.
-func (ix *Index) branch(kind string, p *org.Principal, expr, unitPath string, fromKey int64, arg func(any) string) (string, bool) {
+//
+// On PostgreSQL, loose is expr without phrases (every token, in any order):
+// a GIN search for it needs no recheck of the stored tsvector, so the
+// window's key range and the matches combine cheaply whatever plan is
+// chosen; the phrase (which GIN can only answer by reading each row's
+// TOASTed tsvector) is then checked on the rows of the window alone.
+func (ix *Index) branch(kind string, p *org.Principal, expr, loose, unitPath string, fromKey int64, arg func(any) string) (string, bool) {
 	var join, scope, unitCol string
 	switch kind {
 	case "report":
@@ -319,12 +353,15 @@ func (ix *Index) branch(kind string, p *org.Principal, expr, unitPath string, fr
 	if ix.DB.Dialect == store.Postgres {
 		// the matches first, fenced (OFFSET 0) so the planner cannot walk
 		// another index and test each row's tsvector instead
-		from = `(SELECT id, kind, ref_id, src_updated FROM search_docs WHERE tsv @@ to_tsquery('simple', ` + arg(expr) + `)`
+		from = `(SELECT id, kind, ref_id, src_updated, tsv FROM search_docs WHERE tsv @@ to_tsquery('simple', ` + arg(loose) + `)`
 		if fromKey > 0 {
 			from += ` AND id >= ` + arg(fromKey)
 		}
 		from += ` OFFSET 0) sd`
 		match = "TRUE"
+		if loose != expr {
+			match = `sd.tsv @@ to_tsquery('simple', ` + arg(expr) + `)`
+		}
 	} else {
 		from = `search_fts JOIN search_docs sd ON sd.id = search_fts.rowid`
 		match = `search_fts MATCH ` + arg(expr)
@@ -341,6 +378,40 @@ func (ix *Index) branch(kind string, p *org.Principal, expr, unitPath string, fr
 		q += ` AND ` + store.Subtree(unitCol, unitPath, arg)
 	}
 	return q, true
+}
+
+// preload reads the plain (unsealed) items of cands not yet in loaded.
+func (ix *Index) preload(ctx context.Context, cands []cand, loaded map[cand]doc) error {
+	ids := map[string][]any{}
+	for _, c := range cands {
+		if _, ok := loaded[c]; !ok && c.kind != "report" {
+			ids[c.kind] = append(ids[c.kind], c.id)
+		}
+	}
+	for kind, args := range ids {
+		src := sources[kind]
+		ph := make([]string, len(args))
+		for i := range ph {
+			ph[i] = "$" + strconv.Itoa(i+1)
+		}
+		rows, err := ix.DB.Read.QueryContext(ctx, `SELECT `+src.cols+` FROM `+src.from+` WHERE x.id IN (`+strings.Join(ph, ", ")+`)`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			d, err := src.scan(ix, rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			loaded[cand{kind, d.ID}] = d
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // load reads one item for the result page.
