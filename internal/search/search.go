@@ -134,15 +134,31 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 	// candidates of a window are the first candidates of the whole index:
 	// the hits are the same as with no window at all.
 	loaded := map[cand]doc{}
-	var opened []string // report numbers opened, for the audit trail
+	var opened []string     // report numbers opened, for the audit trail
+	var first, newest int64 // the first window's start and its newest time
 	for w := 0; ; w++ {
 		var from int64 // smallest key of the window; 0: the whole index
-		if w < len(searchWindows) {
-			t, ok, err := ix.windowStart(ctx, searchWindows[w])
+		switch {
+		case w >= len(searchWindows):
+		case w == 0:
+			t, ok, err := ix.windowStart(ctx, searchWindows[0])
 			if err != nil {
 				return res, err
 			}
 			if ok {
+				from, first = keyAt(t), t
+			}
+		case first > 0:
+			// wider windows by time, at the rate of change of the first:
+			// counting tens of thousands of entries costs more than the
+			// window saves (PostgreSQL checks each one's visibility)
+			if newest == 0 {
+				if err := ix.DB.Read.QueryRowContext(ctx, `SELECT MAX(src_updated) FROM search_docs`).Scan(&newest); err != nil {
+					return res, err
+				}
+			}
+			t := newest - max(newest-first, 1)*int64(max(searchWindows[w]/searchWindows[0], 2))
+			if t > 0 {
 				from = keyAt(t)
 			}
 		}
@@ -228,7 +244,9 @@ func looseQuery(q text.Query) text.Query {
 
 // searchWindows are the sizes, in documents, of the windows a search tries
 // before the whole index: most queries fill a page from the newest
-// documents; a rare term costs two small reads more.
+// documents; a rare term costs two small reads more. The first is counted
+// on the src_updated index; the wider ones are estimated from its time
+// span (any start is exact, only the cost depends on it).
 var searchWindows = []int{2000, 40000}
 
 // windowStart is the time of the n-th most recently changed document (ok
