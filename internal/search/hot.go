@@ -3,9 +3,12 @@ package search
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/luoshi/luoshi/internal/apperr"
@@ -100,28 +103,19 @@ func (ix *Index) HotIssues(ctx context.Context, p *org.Principal, hp HotParams, 
 		}
 		where += ` AND ` + store.Subtree("h.path", u.Path, arg)
 	}
-	rows, err := ix.DB.Read.QueryContext(ctx, `SELECT r.id, r.number, r.receipt, r.wrapped_key, r.sealed, r.created_at, un.name,
+	// the reports in scope, without their sealed text: permissions are
+	// applied here, live, on every view
+	rows, err := ix.DB.Read.QueryContext(ctx, `SELECT r.id, r.number, r.created_at, r.updated_at, un.name,
 		(SELECT COUNT(*) FROM reports m WHERE m.merged_into = r.id)
 		FROM reports r JOIN units h ON h.id = r.handling_unit_id JOIN units un ON un.id = r.unit_id
 		WHERE `+where+` ORDER BY r.created_at DESC, r.id DESC LIMIT `+strconv.Itoa(HotWindow+1), args...)
 	if err != nil {
 		return res, err
 	}
-	type row struct {
-		id     int64
-		number string
-		unit   string
-		at     int64
-	}
-	var items []text.Item
-	var meta []row
-	byNumber := map[string]int{}
+	var meta []hotRow
 	for rows.Next() {
-		var rw row
-		var receipt string
-		var wrapped, sealed []byte
-		var merged int
-		if err := rows.Scan(&rw.id, &rw.number, &receipt, &wrapped, &sealed, &rw.at, &rw.unit, &merged); err != nil {
+		var rw hotRow
+		if err := rows.Scan(&rw.id, &rw.number, &rw.at, &rw.updated, &rw.unit, &rw.merged); err != nil {
 			rows.Close()
 			return res, err
 		}
@@ -129,20 +123,87 @@ func (ix *Index) HotIssues(ctx context.Context, p *org.Principal, hp HotParams, 
 			res.Capped = true
 			break
 		}
-		s, err := ix.Reports.OpenSealed(receipt, wrapped, sealed)
-		if err != nil {
-			rows.Close()
-			return res, err
-		}
-		byNumber[rw.number] = len(meta)
 		meta = append(meta, rw)
-		items = append(items, text.Item{ID: rw.number, Title: s.Subject, Body: s.Content, Time: time.UnixMilli(rw.at), Votes: 1 + merged})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return res, err
 	}
-	res.Reports = len(items)
+	res.Reports = len(meta)
+	// Grouping is a function of exactly these rows (ids, versions, units,
+	// merged counts) and the minimum: a reader whose scope yields the same
+	// rows gets the same issues, so they are remembered under a digest of
+	// the rows. Nothing is reused across a change of permission, scope or
+	// report: any of them changes the rows, hence the key.
+	key := hotKey(meta, minCount)
+	issues, ok := ix.hot.get(key)
+	if !ok {
+		if issues, err = ix.groupHot(ctx, meta, minCount); err != nil {
+			return res, err
+		}
+		ix.hot.put(key, issues)
+	}
+	res.Issues = slices.Clone(issues)
+	if len(meta) > 0 {
+		err = audit.Record(ctx, ix.DB, audit.Event{Actor: p.Actor(), Action: "report.hot_issues_read", ObjectType: "report",
+			Detail: map[string]any{"unit": hp.Unit, "from": res.From, "to": res.To, "reports": len(meta)}})
+	}
+	return res, err
+}
+
+type hotRow struct {
+	id, at, updated int64
+	number, unit    string
+	merged          int
+}
+
+// groupHot opens the reports of meta (in its order) and groups them.
+func (ix *Index) groupHot(ctx context.Context, meta []hotRow, minCount int) ([]HotIssue, error) {
+	type sealed struct {
+		receipt         string
+		wrapped, sealed []byte
+	}
+	blobs := map[int64]sealed{}
+	for lo := 0; lo < len(meta); lo += 500 {
+		var args []any
+		var ph []string
+		for _, m := range meta[lo:min(len(meta), lo+500)] {
+			args = append(args, m.id)
+			ph = append(ph, "$"+strconv.Itoa(len(args)))
+		}
+		rows, err := ix.DB.Read.QueryContext(ctx, `SELECT id, receipt, wrapped_key, sealed FROM reports WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var b sealed
+			if err := rows.Scan(&id, &b.receipt, &b.wrapped, &b.sealed); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			blobs[id] = b
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	var items []text.Item
+	byNumber := map[string]int{}
+	for i, m := range meta {
+		b, ok := blobs[m.id]
+		if !ok {
+			continue // removed between the two reads
+		}
+		s, err := ix.Reports.OpenSealed(b.receipt, b.wrapped, b.sealed)
+		if err != nil {
+			return nil, err
+		}
+		byNumber[m.number] = i
+		items = append(items, text.Item{ID: m.number, Title: s.Subject, Body: s.Content, Time: time.UnixMilli(m.at), Votes: 1 + m.merged})
+	}
+	var out []HotIssue
 	for _, is := range text.Group(items, text.GroupOptions{}) {
 		if is.Count < minCount {
 			continue
@@ -157,14 +218,69 @@ func (ix *Index) HotIssues(ctx context.Context, p *org.Principal, hp HotParams, 
 				h.Units = append(h.Units, m.unit)
 			}
 		}
-		res.Issues = append(res.Issues, h)
+		out = append(out, h)
 	}
-	sortIssues(res.Issues)
-	if len(items) > 0 {
-		err = audit.Record(ctx, ix.DB, audit.Event{Actor: p.Actor(), Action: "report.hot_issues_read", ObjectType: "report",
-			Detail: map[string]any{"unit": hp.Unit, "from": res.From, "to": res.To, "reports": len(items)}})
+	sortIssues(out)
+	return out, nil
+}
+
+// hotKey digests what grouping depends on.
+func hotKey(meta []hotRow, minCount int) [32]byte {
+	h := sha256.New()
+	b := binary.AppendVarint(nil, int64(minCount))
+	for _, m := range meta {
+		b = binary.AppendVarint(b, m.id)
+		b = binary.AppendVarint(b, m.at)
+		b = binary.AppendVarint(b, m.updated)
+		b = binary.AppendVarint(b, int64(m.merged))
+		b = binary.AppendUvarint(b, uint64(len(m.number)))
+		b = append(b, m.number...)
+		b = binary.AppendUvarint(b, uint64(len(m.unit)))
+		b = append(b, m.unit...)
+		if len(b) > 4096 {
+			h.Write(b)
+			b = b[:0]
+		}
 	}
-	return res, err
+	h.Write(b)
+	var k [32]byte
+	h.Sum(k[:0])
+	return k
+}
+
+// hotMemo remembers recent groupings by hotKey, a few per node (each
+// holds titles of reports: kept in memory only, bounded, and handed only
+// to a reader whose own live query produced the same rows).
+type hotMemo struct {
+	mu    sync.Mutex
+	byKey map[[32]byte][]HotIssue
+	order [][32]byte
+}
+
+const hotMemoSize = 32
+
+func (c *hotMemo) get(k [32]byte) ([]HotIssue, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.byKey[k]
+	return v, ok
+}
+
+func (c *hotMemo) put(k [32]byte, v []HotIssue) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byKey == nil {
+		c.byKey = map[[32]byte][]HotIssue{}
+	}
+	if _, ok := c.byKey[k]; ok {
+		return
+	}
+	if len(c.order) == hotMemoSize {
+		delete(c.byKey, c.order[0])
+		c.order = c.order[1:]
+	}
+	c.byKey[k] = v
+	c.order = append(c.order, k)
 }
 
 // sortIssues orders by support, then count, then the latest report.

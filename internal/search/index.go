@@ -40,6 +40,13 @@ const blindPrefix = "x"
 // again costs a range read, not a re-index.
 const Margin = 10 * time.Minute
 
+// SearchMargin is how far behind its mark the sync that runs before each
+// search looks: the rows changed since the last sync, and a commit that
+// took a little while. The full Margin is the job's (every minute): looking
+// 10 minutes back before every search read and compared every row changed
+// in those minutes — after a bulk import, tens of milliseconds a search.
+const SearchMargin = 2 * time.Second
+
 // Index is the search index of one deployment.
 type Index struct {
 	DB      *store.DB
@@ -54,6 +61,7 @@ type Index struct {
 	Threshold float64
 
 	cache models
+	hot   hotMemo
 }
 
 // New returns the index. blind may be nil.
@@ -197,16 +205,16 @@ func (ix *Index) blind(toks []string) []string {
 // batches. It returns the number of rows indexed. It is the indexer job's
 // work and runs before each search, so results are current; when nothing
 // changed it costs one indexed range read per kind.
-func (ix *Index) Sync(ctx context.Context) (int, error) { return ix.sync(ctx, -1) }
+func (ix *Index) Sync(ctx context.Context) (int, error) { return ix.sync(ctx, -1, Margin) }
 
 // sync runs at most batches batches per kind (all when negative): a search
 // does a little so it sees recent changes, and leaves a large backlog (the
 // first build, an import) to the job.
-func (ix *Index) sync(ctx context.Context, batches int) (int, error) {
+func (ix *Index) sync(ctx context.Context, batches int, margin time.Duration) (int, error) {
 	total := 0
 	for _, k := range ix.enabled() {
 		for b := 0; batches < 0 || b < batches; b++ {
-			n, err := ix.syncBatch(ctx, sources[k])
+			n, err := ix.syncBatch(ctx, sources[k], margin)
 			total += n
 			if err != nil {
 				return total, err
@@ -226,13 +234,13 @@ func (ix *Index) batch() int {
 	return ix.Batch
 }
 
-func (ix *Index) syncBatch(ctx context.Context, src source) (int, error) {
+func (ix *Index) syncBatch(ctx context.Context, src source, margin time.Duration) (int, error) {
 	var mark int64
 	err := ix.DB.Read.QueryRowContext(ctx, `SELECT mark FROM search_marks WHERE kind = $1`, src.kind).Scan(&mark)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, err
 	}
-	from := mark - Margin.Milliseconds()
+	from := mark - margin.Milliseconds()
 	rows, err := ix.DB.Read.QueryContext(ctx, `SELECT `+src.cols+` FROM `+src.from+`
 		LEFT JOIN search_docs sd ON sd.kind = $1 AND sd.ref_id = x.id
 		WHERE x.updated_at >= $2 AND (sd.id IS NULL OR sd.src_updated <> x.updated_at)
@@ -261,26 +269,118 @@ func (ix *Index) syncBatch(ctx context.Context, src source) (int, error) {
 		cols[i] = ix.tokens(&docs[i])
 		mark = max(mark, docs[i].Updated)
 	}
-	// one statement for the batch: FTS5 flushes its pending terms at every
-	// statement's savepoint, so row-by-row inserts would write a segment each
-	var vals []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	for i, d := range docs {
-		vals = append(vals, "("+arg(d.Kind)+", "+arg(d.ID)+", "+arg(boolInt(d.Sealed))+", "+arg(cols[i])+", "+arg(d.Updated)+")")
-	}
 	err = ix.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO search_docs (kind, ref_id, sealed, tokens, src_updated)
-			VALUES `+strings.Join(vals, ", ")+` ON CONFLICT (kind, ref_id) DO UPDATE
-			SET sealed = excluded.sealed, tokens = excluded.tokens, src_updated = excluded.src_updated`, args...); err != nil {
+		keys, err := docKeys(ctx, tx, docs)
+		if err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO search_marks (kind, mark) VALUES ($1, $2)
+		// one statement for the batch: FTS5 flushes its pending terms at every
+		// statement's savepoint, so row-by-row inserts would write a segment each
+		var vals []string
+		var args []any
+		arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+		for i, d := range docs {
+			vals = append(vals, "("+arg(keys[i])+", "+arg(d.Kind)+", "+arg(d.ID)+", "+arg(boolInt(d.Sealed))+", "+arg(cols[i])+", "+arg(d.Updated)+")")
+		}
+		// the key moves with the source's time: the row (and on SQLite its
+		// FTS5 entry, by the update trigger) takes the new one
+		if _, err := tx.ExecContext(ctx, `INSERT INTO search_docs (id, kind, ref_id, sealed, tokens, src_updated)
+			VALUES `+strings.Join(vals, ", ")+` ON CONFLICT (kind, ref_id) DO UPDATE
+			SET id = excluded.id, sealed = excluded.sealed, tokens = excluded.tokens, src_updated = excluded.src_updated`, args...); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO search_marks (kind, mark) VALUES ($1, $2)
 			ON CONFLICT (kind) DO UPDATE SET mark = CASE WHEN excluded.mark > search_marks.mark THEN excluded.mark ELSE search_marks.mark END`,
 			src.kind, mark)
 		return err
 	})
 	return len(docs), err
+}
+
+// The key of an index row (search_docs.id, the FTS5 rowid on SQLite) is
+// time-sortable: the source's updated_at in the high bits, so that key
+// order is the order of results (most recently changed first) and a search
+// can read the newest matches first and stop (see Index.Search): FTS5
+// answers "rowid >= k" by seeking in its doclists, and PostgreSQL combines
+// the key range with the GIN matches in one bitmap. Below the time, 21 bits
+// tell rows of the same millisecond apart: the kind (2 bits) and the low
+// 19 bits of the source id; docKeys resolves the rare collision within the
+// same millisecond.
+const (
+	keyShift = 21
+	keyRef   = 1<<19 - 1
+	maxTime  = 1<<(63-keyShift) - 1 // unix ms: the year 2109
+)
+
+// keyAt is the smallest key of a row changed at t (unix ms).
+func keyAt(t int64) int64 { return min(max(t, 0), maxTime) << keyShift }
+
+func docKey(d *doc) int64 {
+	return keyAt(d.Updated) | int64(slices.Index(Kinds, d.Kind))<<19 | d.ID&keyRef
+}
+
+// docKeys gives each document of a batch its key: docKey, or where another
+// item already holds that key (same millisecond, same kind, source ids
+// equal in their low 19 bits: a bulk change of over half a million rows),
+// the next free key of the same millisecond, so the order by time holds.
+func docKeys(ctx context.Context, tx *sql.Tx, docs []doc) ([]int64, error) {
+	keys := make([]int64, len(docs))
+	var args []any
+	var ph []string
+	for i := range docs {
+		keys[i] = docKey(&docs[i])
+		args = append(args, keys[i])
+		ph = append(ph, "$"+strconv.Itoa(len(args)))
+	}
+	type owner struct {
+		kind string
+		ref  int64
+	}
+	held := map[int64]owner{}
+	rows, err := tx.QueryContext(ctx, `SELECT id, kind, ref_id FROM search_docs WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var k int64
+		var o owner
+		if err := rows.Scan(&k, &o.kind, &o.ref); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		held[k] = o
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range docs {
+		me := owner{docs[i].Kind, docs[i].ID}
+		base := keyAt(docs[i].Updated)
+		k := keys[i]
+		for n := 0; ; n++ {
+			if n == 1<<keyShift {
+				return nil, errors.New("search: no free index key in one millisecond")
+			}
+			o, ok := held[k]
+			if !ok && n > 0 { // a probed key: ask the table too
+				err := tx.QueryRowContext(ctx, `SELECT kind, ref_id FROM search_docs WHERE id = $1`, k).Scan(&o.kind, &o.ref)
+				if err == nil {
+					ok = true
+					held[k] = o
+				} else if !errors.Is(err, sql.ErrNoRows) {
+					return nil, err
+				}
+			}
+			if !ok || o == me {
+				break
+			}
+			k = base | (k+1)&(1<<keyShift-1)
+		}
+		held[k] = me
+		keys[i] = k
+	}
+	return keys, nil
 }
 
 func boolInt(b bool) int {

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -88,69 +89,137 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 		}
 		unitPath = u.Path
 	}
-	if _, err := ix.sync(ctx, 2); err != nil && ctx.Err() != nil {
+	if _, err := ix.sync(ctx, 2, SearchMargin); err != nil && ctx.Err() != nil {
 		return res, err
 	}
 	// any other failure leaves the index as the last sync made it: the
 	// search answers from it, and the indexer job reports the error
 	// (it runs the same sync every minute and logs what fails)
 
-	var args []any
-	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	var branches []string
 	plain := q.FTS5()
 	if ix.DB.Dialect == store.Postgres {
 		plain = q.TSQuery()
 	}
+	// on PostgreSQL the GIN index is asked the tokens without their order
+	// (answered from the index alone), the phrase is checked on the rows
+	// of the window only: see branch
+	loose := map[string]string{}
+	if ix.DB.Dialect == store.Postgres {
+		loose["plain"] = looseQuery(q).TSQuery()
+	}
+	exprs := map[string]string{}
 	for _, k := range ix.enabled() {
 		if sp.Type != "" && sp.Type != k {
 			continue
 		}
-		expr := plain
+		exprs[k] = plain
 		if k == "report" {
 			bq, ok := ix.blindQuery(q)
 			if !ok {
 				res.SealedSkipped = true
+				delete(exprs, k)
 				continue
 			}
-			expr = bq.FTS5()
+			exprs[k] = bq.FTS5()
 			if ix.DB.Dialect == store.Postgres {
-				expr = bq.TSQuery()
+				exprs[k] = bq.TSQuery()
 			}
 		}
-		if b, ok := ix.branch(k, p, expr, unitPath, arg); ok {
-			branches = append(branches, b)
+	}
+	// The newest matches first: the candidates among the documents of a
+	// window (those changed at or after a time), widened only when the
+	// window holds too few. Keys sort by time (docKey), so the window is a
+	// key range that both engines apply inside the text index. Any document
+	// outside a window is older than every one inside, so the first
+	// candidates of a window are the first candidates of the whole index:
+	// the hits are the same as with no window at all.
+	loaded := map[cand]doc{}
+	var opened []string     // report numbers opened, for the audit trail
+	var first, newest int64 // the first window's start and its newest time
+	for w := 0; ; w++ {
+		var from int64 // smallest key of the window; 0: the whole index
+		switch {
+		case w >= len(searchWindows):
+		case w == 0:
+			t, ok, err := ix.windowStart(ctx, searchWindows[0])
+			if err != nil {
+				return res, err
+			}
+			if ok {
+				from, first = keyAt(t), t
+			}
+		case first > 0:
+			// wider windows by time, at the rate of change of the first:
+			// counting tens of thousands of entries costs more than the
+			// window saves (PostgreSQL checks each one's visibility)
+			if newest == 0 {
+				if err := ix.DB.Read.QueryRowContext(ctx, `SELECT MAX(src_updated) FROM search_docs`).Scan(&newest); err != nil {
+					return res, err
+				}
+			}
+			t := newest - max(newest-first, 1)*int64(max(searchWindows[w]/searchWindows[0], 2))
+			if t > 0 {
+				from = keyAt(t)
+			}
 		}
-	}
-	if len(branches) == 0 {
-		return res, nil
-	}
-	cands, err := ix.candidates(ctx, strings.Join(branches, "\nUNION ALL\n")+
-		"\nORDER BY at DESC, kind, ref_id DESC LIMIT "+strconv.Itoa(candidateCap), args)
-	if err != nil {
-		return res, err
-	}
-	var opened []string // report numbers opened, for the audit trail
-	for _, c := range cands {
-		if len(res.Hits) == limit {
-			res.More = true
-			break
+		var args []any
+		arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+		var branches []string
+		for _, k := range ix.enabled() {
+			if expr, ok := exprs[k]; ok {
+				lq := loose["plain"]
+				if k == "report" {
+					lq = expr // blind: tokens only, no phrase
+				}
+				if b, ok := ix.branch(k, p, expr, lq, unitPath, from, arg); ok {
+					branches = append(branches, b)
+				}
+			}
 		}
-		d, err := ix.load(ctx, c.kind, c.id)
+		if len(branches) == 0 {
+			return res, nil
+		}
+		cands, err := ix.candidates(ctx, strings.Join(branches, "\nUNION ALL\n")+
+			"\nORDER BY at DESC, kind, ref_id DESC LIMIT "+strconv.Itoa(candidateCap), args)
 		if err != nil {
 			return res, err
 		}
-		if d.Sealed {
-			opened = append(opened, d.Number)
-			// the blind index matched every bigram, in any order: check
-			// phrases and one-character prefixes on the opened text
-			if !Matches(d.Text(), q) {
-				continue
-			}
+		// the items a page can show, read in one query per kind (reports
+		// one by one below: each is opened only when it is reached)
+		if err := ix.preload(ctx, cands[:min(len(cands), limit+1)], loaded); err != nil {
+			return res, err
 		}
-		snip, marks := Snippet(d.Text(), sp.Q, 120)
-		res.Hits = append(res.Hits, Hit{Type: d.Kind, ID: d.ID, Number: d.Number, Title: d.Title,
-			Snippet: snip, Marks: marks, Unit: d.Unit, At: d.Updated})
+		res.Hits, res.More = res.Hits[:0], false
+		opened = opened[:0]
+		done := from == 0 || len(cands) == candidateCap
+		for _, c := range cands {
+			if len(res.Hits) == limit {
+				res.More = true
+				done = true
+				break
+			}
+			d, ok := loaded[c]
+			if !ok {
+				if d, err = ix.load(ctx, c.kind, c.id); err != nil {
+					return res, err
+				}
+				loaded[c] = d
+			}
+			if d.Sealed {
+				opened = append(opened, d.Number)
+				// the blind index matched every bigram, in any order: check
+				// phrases and one-character prefixes on the opened text
+				if !Matches(d.Text(), q) {
+					continue
+				}
+			}
+			snip, marks := Snippet(d.Text(), sp.Q, 120)
+			res.Hits = append(res.Hits, Hit{Type: d.Kind, ID: d.ID, Number: d.Number, Title: d.Title,
+				Snippet: snip, Marks: marks, Unit: d.Unit, At: d.Updated})
+		}
+		if done {
+			break
+		}
 	}
 	if len(opened) > 0 {
 		if err := audit.Record(ctx, ix.DB, audit.Event{Actor: p.Actor(), Action: "search.reports_read", ObjectType: "report",
@@ -159,6 +228,37 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 		}
 	}
 	return res, nil
+}
+
+// looseQuery is q with every phrase taken apart: each token a term of its
+// own (a trailing prefix stays a prefix).
+func looseQuery(q text.Query) text.Query {
+	var out text.Query
+	for _, t := range q.Terms {
+		for i, tok := range t.Tokens {
+			out.Terms = append(out.Terms, text.Term{Tokens: []string{tok}, Prefix: t.Prefix && i == len(t.Tokens)-1})
+		}
+	}
+	return out
+}
+
+// searchWindows are the sizes, in documents, of the windows a search tries
+// before the whole index: most queries fill a page from the newest
+// documents; a rare term costs two small reads more. The first is counted
+// on the src_updated index; the wider ones are estimated from its time
+// span (any start is exact, only the cost depends on it).
+var searchWindows = []int{2000, 40000}
+
+// windowStart is the time of the n-th most recently changed document (ok
+// false when the index holds fewer: the window is the whole index), read
+// from the narrow index on src_updated.
+func (ix *Index) windowStart(ctx context.Context, n int) (int64, bool, error) {
+	var t int64
+	err := ix.DB.Read.QueryRowContext(ctx, `SELECT src_updated FROM search_docs ORDER BY src_updated DESC LIMIT 1 OFFSET $1`, n-1).Scan(&t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return t, err == nil, err
 }
 
 type cand struct {
@@ -228,7 +328,13 @@ func (ix *Index) blindQuery(q text.Query) (text.Query, bool) {
 
 // branch is the candidate query of one kind: matches of expr that p may
 // read, as (kind, ref_id, at). ok is false when p may read none of the kind.
-func (ix *Index) branch(kind string, p *org.Principal, expr, unitPath string, arg func(any) string) (string, bool) {
+//
+// On PostgreSQL, loose is expr without phrases (every token, in any order):
+// a GIN search for it needs no recheck of the stored tsvector, so the
+// window's key range and the matches combine cheaply whatever plan is
+// chosen; the phrase (which GIN can only answer by reading each row's
+// TOASTed tsvector) is then checked on the rows of the window alone.
+func (ix *Index) branch(kind string, p *org.Principal, expr, loose, unitPath string, fromKey int64, arg func(any) string) (string, bool) {
 	var join, scope, unitCol string
 	switch kind {
 	case "report":
@@ -265,11 +371,22 @@ func (ix *Index) branch(kind string, p *org.Principal, expr, unitPath string, ar
 	if ix.DB.Dialect == store.Postgres {
 		// the matches first, fenced (OFFSET 0) so the planner cannot walk
 		// another index and test each row's tsvector instead
-		from = `(SELECT id, kind, ref_id, src_updated FROM search_docs WHERE tsv @@ to_tsquery('simple', ` + arg(expr) + `) OFFSET 0) sd`
+		from = `(SELECT id, kind, ref_id, src_updated, tsv FROM search_docs WHERE tsv @@ to_tsquery('simple', ` + arg(loose) + `)`
+		if fromKey > 0 {
+			from += ` AND id >= ` + arg(fromKey)
+		}
+		from += ` OFFSET 0) sd`
 		match = "TRUE"
+		if loose != expr {
+			match = `sd.tsv @@ to_tsquery('simple', ` + arg(expr) + `)`
+		}
 	} else {
 		from = `search_fts JOIN search_docs sd ON sd.id = search_fts.rowid`
 		match = `search_fts MATCH ` + arg(expr)
+		if fromKey > 0 {
+			// on the FTS5 rowid: FTS5 seeks its doclists to the window
+			match += ` AND search_fts.rowid >= ` + arg(fromKey)
+		}
 	}
 	// ordered by the indexed time (the source's updated_at as of the sync
 	// just run): it sits in the index row, so sorting reads no source row
@@ -279,6 +396,40 @@ func (ix *Index) branch(kind string, p *org.Principal, expr, unitPath string, ar
 		q += ` AND ` + store.Subtree(unitCol, unitPath, arg)
 	}
 	return q, true
+}
+
+// preload reads the plain (unsealed) items of cands not yet in loaded.
+func (ix *Index) preload(ctx context.Context, cands []cand, loaded map[cand]doc) error {
+	ids := map[string][]any{}
+	for _, c := range cands {
+		if _, ok := loaded[c]; !ok && c.kind != "report" {
+			ids[c.kind] = append(ids[c.kind], c.id)
+		}
+	}
+	for kind, args := range ids {
+		src := sources[kind]
+		ph := make([]string, len(args))
+		for i := range ph {
+			ph[i] = "$" + strconv.Itoa(i+1)
+		}
+		rows, err := ix.DB.Read.QueryContext(ctx, `SELECT `+src.cols+` FROM `+src.from+` WHERE x.id IN (`+strings.Join(ph, ", ")+`)`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			d, err := src.scan(ix, rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			loaded[cand{kind, d.ID}] = d
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // load reads one item for the result page.

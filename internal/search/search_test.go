@@ -324,6 +324,20 @@ func TestHotIssues(t *testing.T) {
 			len(is.Units) != 1 || is.Units[0] != "刑事审判庭" || is.First > is.Last {
 			t.Fatalf("issue %+v", is)
 		}
+		// a second view is answered from the memo, the same; a change to a
+		// report in scope (h3 merged into h1) is seen at once
+		again, err := e.ix.HotIssues(ctx, e.p(t, "jj-court"), search.HotParams{}, now)
+		if err != nil || len(again.Issues) != 1 || again.Issues[0].Count != 3 || again.Issues[0].Title != is.Title {
+			t.Fatalf("second view: %+v %v", again, err)
+		}
+		if _, err := db.Write.ExecContext(ctx, `UPDATE reports SET status = 'merged', merged_into = $1, updated_at = updated_at + 1 WHERE id = $2`,
+			e.ids["report:h1"], e.ids["report:h3"]); err != nil {
+			t.Fatal(err)
+		}
+		merged, err := e.ix.HotIssues(ctx, e.p(t, "jj-court"), search.HotParams{}, now)
+		if err != nil || merged.Reports != 3 || len(merged.Issues) != 1 || merged.Issues[0].Count != 2 || merged.Issues[0].Support != 3 {
+			t.Fatalf("after a merge: %+v %v", merged, err)
+		}
 		// the officer named in one report, and anyone without clue.read, group nothing
 		res, err = e.ix.HotIssues(ctx, e.p(t, "inspector"), search.HotParams{}, now)
 		if err != nil || len(res.Issues) != 0 || res.Reports != 0 {
@@ -404,6 +418,67 @@ func TestRouting(t *testing.T) {
 		db.Read.QueryRowContext(ctx, `SELECT docs FROM text_models WHERE name = 'routing.unit'`).Scan(&n)
 		if n != 25 {
 			t.Fatalf("model trained on %d", n)
+		}
+	})
+}
+
+// TestSearchWindows: reading the newest matches first (windows of a few
+// documents, widened when too few) gives exactly the hits, order and
+// "more" of a search of the whole index, for every reader and page size;
+// and two items changed in the same millisecond whose keys would collide
+// both stay in the index, in time order.
+func TestSearchWindows(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		fill(t, e)
+		ga := unitID(t, db, "k1-ga")
+		now := time.Now().UnixMilli()
+		for i := range 40 {
+			title := []string{"拆迁噪音", "停车收费", "A3区拆迁", "噪音扰民"}[i%4]
+			if _, err := db.Write.ExecContext(ctx, `INSERT INTO problems (number, title, description, source, class, unit_id,
+				start_day, status, created_by, created_at, updated_at) VALUES ($1, $2, '', 'self_check', 'immediate', $3,
+				'2026-01-01', 'draft', 0, $4, $4)`, "WT-W-"+strconv.Itoa(i), title, ga, now-int64(i%7)*1000); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// same millisecond, same kind, ids equal in their low 19 bits
+		for _, id := range []int64{900_001, 900_001 + 1<<19} {
+			if _, err := db.Write.ExecContext(ctx, `INSERT INTO problems (id, number, title, description, source, class, unit_id,
+				start_day, status, created_by, created_at, updated_at) VALUES ($1, $2, '同一毫秒', '', 'self_check', 'immediate', $3,
+				'2026-01-01', 'draft', 0, $4, $4)`, id, "WT-C-"+itoa(id), ga, now+5000); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := e.ix.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.ix.Search(ctx, e.p(t, "inspector"), search.Params{Q: "同一毫秒"})
+		if err != nil || len(res.Hits) != 2 || res.Hits[0].ID != 900_001+1<<19 {
+			t.Fatalf("colliding keys: %+v %v", res.Hits, err)
+		}
+		for _, who := range []string{"inspector", "jj-county", "jj-court", "ga-handler"} {
+			for _, sp := range []search.Params{{Q: "拆迁"}, {Q: "噪音", Limit: 3}, {Q: "拆迁", Limit: 5}, {Q: "A3区"},
+				{Q: "收费", Limit: 4}, {Q: "拆迁补偿"}, {Q: "一米阳光", Limit: 1}, {Q: "迁", Limit: 7}} {
+				undo := search.SetWindows(nil)
+				whole, err := e.ix.Search(ctx, e.p(t, who), sp)
+				undo()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, w := range [][]int{{1}, {2, 5}, {3, 8, 20}} {
+					undo := search.SetWindows(w)
+					got, err := e.ix.Search(ctx, e.p(t, who), sp)
+					undo()
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !slices.EqualFunc(got.Hits, whole.Hits, func(a, b search.Hit) bool { return a.Type == b.Type && a.ID == b.ID }) ||
+						got.More != whole.More || got.SealedSkipped != whole.SealedSkipped {
+						t.Errorf("%s %+v windows %v: got %d hits (more %v), whole index %d (more %v)",
+							who, sp, w, len(got.Hits), got.More, len(whole.Hits), whole.More)
+					}
+				}
+			}
 		}
 	})
 }
