@@ -2,8 +2,8 @@ package web
 
 import (
 	"bytes"
-	"io"
 	"image/png"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
