@@ -105,6 +105,20 @@ func decode[T any](contentType string, body io.Reader) (T, error) {
 	if err := checkKeys(dec, reflect.TypeFor[T](), ""); err != nil {
 		return v, err
 	}
+	// a NUL (\u0000) in any string: PostgreSQL fails the query on it and
+	// SQLite would store it; no field takes one
+	if bytes.Contains(data, []byte(`\u0000`)) {
+		dec = json.NewDecoder(bytes.NewReader(data))
+		for {
+			tok, err := dec.Token()
+			if err != nil {
+				break
+			}
+			if s, ok := tok.(string); ok && strings.ContainsRune(s, 0) {
+				return v, apperr.New(apperr.Invalid, "bad_request", "", "err.bad_request")
+			}
+		}
+	}
 	return v, nil
 }
 

@@ -208,3 +208,26 @@ func TestFormsRefuseNULAndBadUTF8(t *testing.T) {
 		}
 	})
 }
+
+// TestJSONRefusesNUL: a NUL in any JSON string is refused with 400 on both
+// engines (PostgreSQL answered 500 for a public need; SQLite stored it).
+func TestJSONRefusesNUL(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := reportFixture(t, db)
+		res, err := http.Post(srv.URL+"/api/v1/public/needs", "application/json",
+			strings.NewReader(`{"unit_code":"court1","area":"worry","title":"a\u0000b","body":"需求"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), `"bad_request"`) {
+			t.Fatalf("NUL in JSON: %d %s", res.StatusCode, b)
+		}
+		var n int
+		db.Read.QueryRow(`SELECT COUNT(*) FROM needs`).Scan(&n)
+		if n != 0 {
+			t.Fatalf("%d needs stored from a refused body", n)
+		}
+	})
+}
