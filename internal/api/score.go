@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/org"
@@ -46,13 +47,9 @@ func (s *server) getScorecard(w http.ResponseWriter, r *http.Request, p *org.Pri
 	if s.Score == nil {
 		return apperr.ErrNotFound
 	}
-	q := r.URL.Query()
-	unit, period := q.Get("unit"), q.Get("period")
-	if unit == "" {
-		return apperr.Invalidf("unit", "err.score.unit_required")
-	}
-	if period == "" {
-		period = score.Containing(score.Quarter, s.Score.Today()).Key
+	unit, period, err := unitPeriod(r, s.Score.Today())
+	if err != nil {
+		return err
 	}
 	v, err := s.Score.View(r.Context(), p, unit, period)
 	if err != nil {
@@ -115,4 +112,18 @@ func scoreDoc(paths, schemas obj) {
 		"siblings_listed":  integer("how many siblings are listed"),
 		"history":          obj{"type": "array", "items": obj{"type": "object"}, "description": "period, formula_version, ranked, total; oldest first"},
 	})
+}
+
+// unitPeriod reads the unit (required) and the period (default: the quarter
+// of today) of the scorecard and warnings reads.
+func unitPeriod(r *http.Request, today time.Time) (unit, period string, err error) {
+	q := r.URL.Query()
+	unit, period = q.Get("unit"), q.Get("period")
+	if unit == "" {
+		return "", "", apperr.Invalidf("unit", "err.score.unit_required")
+	}
+	if period == "" {
+		period = score.Containing(score.Quarter, today).Key
+	}
+	return unit, period, nil
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/org"
-	"github.com/luoshi/luoshi/internal/score"
 	"github.com/luoshi/luoshi/internal/warn"
 )
 
@@ -36,13 +35,9 @@ func (s *server) listWarnings(w http.ResponseWriter, r *http.Request, p *org.Pri
 	if s.Warn == nil {
 		return apperr.ErrNotFound
 	}
-	q := r.URL.Query()
-	unit, period := q.Get("unit"), q.Get("period")
-	if unit == "" {
-		return apperr.Invalidf("unit", "err.score.unit_required")
-	}
-	if period == "" {
-		period = score.Containing(score.Quarter, s.Warn.Today()).Key
+	unit, period, err := unitPeriod(r, s.Warn.Today())
+	if err != nil {
+		return err
 	}
 	flags, err := s.Warn.List(r.Context(), p, unit, period)
 	if err != nil {

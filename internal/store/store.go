@@ -131,7 +131,10 @@ func (db *DB) provider() (*goose.Provider, error) {
 	if db.Dialect == Postgres {
 		d = goose.DialectPostgres
 	}
-	return goose.NewProvider(d, db.Write, sub)
+	// Capabilities number their migrations independently and may land out of
+	// number order (each creates its own tables): a database that applied a
+	// later number first takes the earlier ones at the next start.
+	return goose.NewProvider(d, db.Write, sub, goose.WithAllowOutofOrder(true))
 }
 
 // Migrate applies every embedded migration not yet applied and returns the
