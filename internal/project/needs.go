@@ -220,13 +220,9 @@ func (s *Projects) needs(ctx context.Context, where []string, args []any, f Need
 		args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	per := f.PerPage
-	if per <= 0 || per > 500 {
-		per = 50
-	}
-	page := max(f.Page, 1)
+	limit, offset := store.Page(f.Page, f.PerPage)
 	rows, err := s.DB.Read.QueryContext(ctx, selectNeed+` WHERE `+w+` ORDER BY n.votes DESC, n.created_at DESC, n.id DESC LIMIT `+
-		strconv.Itoa(per)+` OFFSET `+strconv.Itoa((page-1)*per), args...)
+		strconv.Itoa(limit)+` OFFSET `+strconv.Itoa(offset), args...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -226,13 +226,9 @@ func (s *Projects) list(ctx context.Context, where string, args []any, f Filter)
 		args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	per := f.PerPage
-	if per <= 0 || per > 500 {
-		per = 50
-	}
-	page := max(f.Page, 1)
+	limit, offset := store.Page(f.Page, f.PerPage)
 	rows, err := s.DB.Read.QueryContext(ctx, selectProject+` WHERE `+where+` ORDER BY p.created_at DESC, p.id DESC LIMIT `+
-		strconv.Itoa(per)+` OFFSET `+strconv.Itoa((page-1)*per), args...)
+		strconv.Itoa(limit)+` OFFSET `+strconv.Itoa(offset), args...)
 	if err != nil {
 		return nil, 0, err
 	}

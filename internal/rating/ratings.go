@@ -552,12 +552,8 @@ func (r *Ratings) List(ctx context.Context, p *org.Principal, f Filter) ([]Ratin
 		*args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	per := f.PerPage
-	if per <= 0 || per > 500 {
-		per = 50
-	}
-	page := max(f.Page, 1)
-	q := selectRating + ` WHERE ` + where + ` ORDER BY g.created_at DESC, g.id DESC LIMIT ` + arg(per) + ` OFFSET ` + arg((page-1)*per)
+	limit, offset := store.Page(f.Page, f.PerPage)
+	q := selectRating + ` WHERE ` + where + ` ORDER BY g.created_at DESC, g.id DESC LIMIT ` + arg(limit) + ` OFFSET ` + arg(offset)
 	rows, err := r.DB.Read.QueryContext(ctx, q, *args...)
 	if err != nil {
 		return nil, 0, err

@@ -245,3 +245,12 @@ func Next(ctx context.Context, q Queryer, name string) (int64, error) {
 		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`, name).Scan(&n)
 	return n, err
 }
+
+// Page turns a list's page number (from 1) and page size into LIMIT and
+// OFFSET: a size outside 1–500 is 50, a page below 1 is the first.
+func Page(page, perPage int) (limit, offset int) {
+	if perPage <= 0 || perPage > 500 {
+		perPage = 50
+	}
+	return perPage, (max(page, 1) - 1) * perPage
+}

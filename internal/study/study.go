@@ -449,13 +449,12 @@ func (s *Service) List(ctx context.Context, p *org.Principal, f Filter) ([]Task,
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	mine := `EXISTS (SELECT 1 FROM study_assignees a WHERE a.task_id = t.id AND a.user_id = ` + arg(p.UserID) + `)`
-	reach := []string{mine}
+	where := []string{mine}
 	if !f.Mine {
-		for _, sp := range org.ScopePaths(p, org.UnitRead) {
-			reach = append(reach, store.Subtree("un.path", sp, arg))
+		if scope, ok := org.ScopeSQL(p, org.UnitRead, "un.path", arg); ok {
+			where[0] = "(" + mine + " OR " + scope + ")"
 		}
 	}
-	where := []string{"(" + strings.Join(reach, " OR ") + ")"}
 	if f.Unit != "" {
 		unit, err := org.UnitByCode(ctx, s.DB.Read, f.Unit)
 		if err != nil {
@@ -469,13 +468,9 @@ func (s *Service) List(ctx context.Context, p *org.Principal, f Filter) ([]Task,
 		args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	per := f.PerPage
-	if per <= 0 || per > 500 {
-		per = 50
-	}
-	page := max(f.Page, 1)
+	limit, offset := store.Page(f.Page, f.PerPage)
 	rows, err := s.DB.Read.QueryContext(ctx, selectTask+` WHERE `+w+` ORDER BY t.due_at DESC, t.id DESC LIMIT `+
-		strconv.Itoa(per)+` OFFSET `+strconv.Itoa((page-1)*per), args...)
+		strconv.Itoa(limit)+` OFFSET `+strconv.Itoa(offset), args...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/luoshi/luoshi/internal/api"
 	"github.com/luoshi/luoshi/internal/apperr"
+	"github.com/luoshi/luoshi/internal/attach"
 	"github.com/luoshi/luoshi/internal/auth"
 	"github.com/luoshi/luoshi/internal/i18n"
 	"github.com/luoshi/luoshi/internal/org"
@@ -565,6 +566,23 @@ func (p pager) From() int {
 func (p pager) To() int { return min(p.Offset+p.Limit, p.Total) }
 
 // redirect answers a successful POST (303: the browser follows with a GET).
+// serveAttachment answers the download of a stored attachment that the
+// capability has found readable (err from that look-up).
+func (s *Server) serveAttachment(w http.ResponseWriter, r *http.Request, files *attach.Store, f attach.File, err error) {
+	if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	file, err := files.Open(f)
+	if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	defer file.Close()
+	downloadHeaders(w, f.MIME, f.Name)
+	http.ServeContent(w, r, "", time.UnixMilli(f.CreatedAt), file)
+}
+
 // pathID is the {id} of the request's path; a path whose id is not a
 // number answers 404 (ok false).
 func (s *Server) pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {

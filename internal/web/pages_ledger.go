@@ -789,18 +789,7 @@ func (s *Server) problemFile(w http.ResponseWriter, r *http.Request, p *org.Prin
 		return
 	}
 	f, err := s.Ledger.Attachment(r.Context(), p, id, aid)
-	if err != nil {
-		s.failPage(w, r, err)
-		return
-	}
-	file, err := s.Ledger.Files.Open(f)
-	if err != nil {
-		s.failPage(w, r, err)
-		return
-	}
-	defer file.Close()
-	downloadHeaders(w, f.MIME, f.Name)
-	http.ServeContent(w, r, "", time.UnixMilli(f.CreatedAt), file)
+	s.serveAttachment(w, r, s.Ledger.Files, f, err)
 }
 
 // downloadHeaders mark an answer as a file download: the type checked on

@@ -386,18 +386,7 @@ func (s *Server) projectFile(w http.ResponseWriter, r *http.Request, p *org.Prin
 		return
 	}
 	f, err := s.Projects.Evidence(r.Context(), p, id, aid)
-	if err != nil {
-		s.failPage(w, r, err)
-		return
-	}
-	file, err := s.Projects.Files.Open(f)
-	if err != nil {
-		s.failPage(w, r, err)
-		return
-	}
-	defer file.Close()
-	downloadHeaders(w, f.MIME, f.Name)
-	http.ServeContent(w, r, "", time.UnixMilli(f.CreatedAt), file)
+	s.serveAttachment(w, r, s.Projects.Files, f, err)
 }
 
 // projectQR is a PNG QR code of a public project's page, to print on posters

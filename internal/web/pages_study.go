@@ -189,18 +189,7 @@ func (s *Server) studyFile(w http.ResponseWriter, r *http.Request, p *org.Princi
 		return
 	}
 	f, err := s.Study.TaskFile(r.Context(), p, id, aid)
-	if err != nil {
-		s.failPage(w, r, err)
-		return
-	}
-	file, err := s.Study.Files.Open(f)
-	if err != nil {
-		s.failPage(w, r, err)
-		return
-	}
-	defer file.Close()
-	downloadHeaders(w, f.MIME, f.Name)
-	http.ServeContent(w, r, "", time.UnixMilli(f.CreatedAt), file)
+	s.serveAttachment(w, r, s.Study.Files, f, err)
 }
 
 func (s *Server) studySubmit(w http.ResponseWriter, r *http.Request, p *org.Principal) {
