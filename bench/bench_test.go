@@ -104,6 +104,7 @@ type fixture struct {
 	cookies  map[string]string
 	organC   string // an organ code (its departments are children)
 	deptC    string
+	mix      []mixWorker // the load test's workers (pages_test.go)
 	err      error
 }
 

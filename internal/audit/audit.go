@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -233,9 +234,19 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Entry, error) {
 		return "$" + strconv.Itoa(len(args))
 	}
 	if f.ScopePaths != nil {
+		// SQLite plans a scope condition on u.path as a walk over every unit
+		// of the scope (units_path) with a probe of audit_log per unit and a
+		// sort: 20,000 units for a province-wide reader before the first
+		// entry. For a wide scope (the province or a city) the newest entries
+		// are found sooner by walking audit_log by seq and filtering: "+"
+		// keeps SQLite off the path index. PostgreSQL plans by statistics.
+		col := "u.path"
+		if db.Dialect == store.SQLite && slices.ContainsFunc(f.ScopePaths, func(p string) bool { return strings.Count(p, "/") <= 3 }) {
+			col = "+u.path"
+		}
 		var ors []string
 		for _, p := range f.ScopePaths {
-			ors = append(ors, store.Subtree("u.path", p, arg))
+			ors = append(ors, store.Subtree(col, p, arg))
 		}
 		if f.IncludeUnitless {
 			ors = append(ors, "a.unit_id IS NULL")

@@ -2,8 +2,11 @@ package org
 
 import (
 	"context"
+	"fmt"
 	"strconv"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/luoshi/luoshi/internal/store"
 )
@@ -41,3 +44,51 @@ func TreeVersion() int64 { return treeVersion.Load() }
 // treeChanged is called on every change, inside its transaction and again
 // after it commits, so a figure counted between the two is not kept.
 func treeChanged() { treeVersion.Add(1) }
+
+// The totals of long lists (the people of a city or a province: 10,000 to
+// 200,000 rows) cost more to count than the page itself. A total of at least
+// bigTotal rows is kept until this process changes a unit or a person
+// (TreeVersion), and bigTotalTTL at most (changes made by another node); a
+// smaller total is always counted afresh, so it is exact.
+const (
+	bigTotal      = 2000
+	bigTotalTTL   = 30 * time.Second
+	bigTotalsKept = 4096 // distinct queries kept; the map starts over beyond
+)
+
+type bigTotalEntry struct {
+	n       int
+	version int64
+	at      time.Time
+}
+
+var bigTotals struct {
+	mu sync.Mutex
+	m  map[string]bigTotalEntry
+}
+
+// countRows runs a COUNT(*) query on the read pool, answering a large total
+// from the cache when it is still current.
+func countRows(ctx context.Context, db *store.DB, query string, args []any) (int, error) {
+	key := fmt.Sprintf("%p\x00%s\x00%v", db, query, args)
+	v := TreeVersion()
+	bigTotals.mu.Lock()
+	e, ok := bigTotals.m[key]
+	bigTotals.mu.Unlock()
+	if ok && e.version == v && time.Since(e.at) < bigTotalTTL {
+		return e.n, nil
+	}
+	var n int
+	if err := db.Read.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return 0, err
+	}
+	if n >= bigTotal {
+		bigTotals.mu.Lock()
+		if bigTotals.m == nil || len(bigTotals.m) >= bigTotalsKept {
+			bigTotals.m = map[string]bigTotalEntry{}
+		}
+		bigTotals.m[key] = bigTotalEntry{n: n, version: v, at: time.Now()}
+		bigTotals.mu.Unlock()
+	}
+	return n, nil
+}

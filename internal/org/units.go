@@ -136,8 +136,8 @@ func GetUnit(ctx context.Context, db *store.DB, p *Principal, code string) (Unit
 type UnitFilter struct {
 	ParentCode string // direct children of this unit; "" = everything in scope
 	// Parent, when set, replaces ParentCode with a unit the caller has already
-	// loaded through GetUnit (saves looking it up again). The read scope still
-	// filters the result.
+	// loaded through GetUnit (saves looking it up again). Its children are
+	// all readable when it is (scopes are subtrees).
 	Parent        *Unit
 	Under         string // whole subtree of this unit code
 	Q             string // name or code contains
@@ -154,11 +154,12 @@ func ListUnits(ctx context.Context, db *store.DB, p *Principal, f UnitFilter) ([
 	var where []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	where = append(where, scopeClause("u.path", scopes, arg))
 	if f.Parent != nil {
 		if !Can(p, UnitRead, f.Parent.Path) {
 			return nil, 0, apperr.ErrNotFound
 		}
+		// every child of a readable unit is readable (scopes are subtrees):
+		// no scope condition, so the plan is the parent index alone
 		where = append(where, "u.parent_id = "+arg(f.Parent.ID))
 	} else if f.ParentCode != "" {
 		parent, err := GetUnit(ctx, db, p, f.ParentCode)
@@ -167,6 +168,8 @@ func ListUnits(ctx context.Context, db *store.DB, p *Principal, f UnitFilter) ([
 			return nil, 0, err
 		}
 		where = append(where, "u.parent_id = "+arg(parent.ID))
+	} else {
+		where = append(where, scopeClause("u.path", scopes, arg))
 	}
 	if f.Under != "" {
 		root, err := UnitByCode(ctx, db.Read, f.Under)
@@ -212,9 +215,7 @@ func ListUnits(ctx context.Context, db *store.DB, p *Principal, f UnitFilter) ([
 	}
 	rows.Close()
 	total, err := pageTotal(len(out), limit, offset, func() (int, error) {
-		var n int
-		err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM units u WHERE `+w, args[:nWhere]...).Scan(&n)
-		return n, err
+		return countRows(ctx, db, `SELECT COUNT(*) FROM units u WHERE `+w, args[:nWhere])
 	})
 	return out, total, err
 }

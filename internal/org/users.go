@@ -219,18 +219,29 @@ func ListUsers(ctx context.Context, db *store.DB, p *Principal, f UserFilter) ([
 	var where []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	where = append(where, scopeClause("un.path", scopes, arg))
-	if f.Unit != nil {
-		if !Can(p, UnitRead, f.Unit.Path) {
+	root := f.Unit
+	if root != nil {
+		if !Can(p, UnitRead, root.Path) {
 			return nil, 0, apperr.ErrNotFound
 		}
-		where = append(where, store.Subtree("un.path", f.Unit.Path, arg))
 	} else if f.UnitCode != "" {
-		root, err := GetUnit(ctx, db, p, f.UnitCode)
+		u, err := GetUnit(ctx, db, p, f.UnitCode)
 		if err != nil {
 			return nil, 0, err
 		}
+		root = &u
+	}
+	switch {
+	case root != nil && Can(p, UserRead, root.Path):
+		// the whole subtree is in scope (scopes are subtrees): the scope
+		// condition would only add a second, wider range on un.path, which
+		// the planner may pick instead of the unit's (a province inspector's
+		// department list then walks the whole province)
 		where = append(where, store.Subtree("un.path", root.Path, arg))
+	case root != nil:
+		where = append(where, scopeClause("un.path", scopes, arg), store.Subtree("un.path", root.Path, arg))
+	default:
+		where = append(where, scopeClause("un.path", scopes, arg))
 	}
 	if f.Role != "" {
 		if !ValidRole(f.Role) {
@@ -282,9 +293,7 @@ func ListUsers(ctx context.Context, db *store.DB, p *Principal, f UserFilter) ([
 	}
 	rows.Close() // before counting: the count may need the connection
 	total, err := pageTotal(len(out), limit, offset, func() (int, error) {
-		var n int
-		err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users u JOIN units un ON un.id = u.unit_id WHERE `+w, args[:nWhere]...).Scan(&n)
-		return n, err
+		return countRows(ctx, db, `SELECT COUNT(*) FROM users u JOIN units un ON un.id = u.unit_id WHERE `+w, args[:nWhere])
 	})
 	return out, total, err
 }
