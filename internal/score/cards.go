@@ -38,6 +38,9 @@ type Scorer struct {
 	// Study reports the study figures (nil: 样本不足 everywhere).
 	Study StudyFigures
 	Clock func() time.Time
+	// Every is how often the snapshot job recomputes the unpublished
+	// periods (0: DefaultEvery).
+	Every time.Duration
 }
 
 // New returns a scorer over db.
@@ -373,7 +376,14 @@ func insertCards(ctx context.Context, tx *sql.Tx, cards []Card) error {
 
 // storedCards reads a published period's cards by unit id (empty when unpublished).
 func storedCards(ctx context.Context, q store.Queryer, period string, unitIDs ...int64) (map[int64]Card, error) {
-	query := `SELECT unit_id, body FROM score_cards WHERE period = $1`
+	return cardsIn(ctx, q, "score_cards", period, unitIDs...)
+}
+
+// cardsIn reads stored cards from table (score_cards: published;
+// score_snapshots: computed by the job), all of the period when no unit id
+// is given.
+func cardsIn(ctx context.Context, q store.Queryer, table, period string, unitIDs ...int64) (map[int64]Card, error) {
+	query := `SELECT unit_id, body FROM ` + table + ` WHERE period = $1`
 	args := []any{period}
 	if len(unitIDs) > 0 {
 		var ph []string

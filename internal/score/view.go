@@ -21,8 +21,12 @@ type View struct {
 	Period Period
 	Card   Card
 	// Published is the period's publication when the card comes from the
-	// snapshot; nil when it was computed just now with the formula in force.
+	// published snapshot.
 	Published *Publication
+	// Snapshot is the background computation the card was read from when
+	// the period is unpublished; nil (with Published) when it was computed
+	// just now with the formula in force.
+	Snapshot *Snapshot
 	// FormulaVersion in force now (differs from Card.FormulaVersion when a
 	// published period predates a formula change: republishing is explicit).
 	FormulaVersion int
@@ -49,21 +53,32 @@ func unitCard(cards []Card, id int64) (Card, bool) {
 }
 
 // group returns the cards of the unit and its siblings for the period: the
-// published snapshot when there is one, else computed now.
-func (s *Scorer) group(ctx context.Context, u org.Unit, per Period, f Formula) ([]Card, *Publication, error) {
+// published snapshot when there is one, else the job's snapshot of an
+// unpublished period, else (a new deployment, a unit created since) computed now.
+func (s *Scorer) group(ctx context.Context, u org.Unit, per Period, f Formula) ([]Card, *Publication, *Snapshot, error) {
 	q := s.DB.Read
 	pub, err := publication(ctx, q, per.Key)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if pub != nil {
+	var snap *Snapshot
+	if pub == nil {
+		if snap, err = s.snapshotRun(ctx, q, per.Key); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	if pub != nil || snap != nil {
+		table := "score_cards"
+		if pub == nil {
+			table = "score_snapshots"
+		}
 		ids, err := siblingIDs(ctx, q, u)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		m, err := storedCards(ctx, q, per.Key, ids...)
+		m, err := cardsIn(ctx, q, table, per.Key, ids...)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		out := make([]Card, 0, len(m))
 		for _, c := range m {
@@ -71,14 +86,15 @@ func (s *Scorer) group(ctx context.Context, u org.Unit, per Period, f Formula) (
 			out = append(out, c)
 		}
 		if _, ok := m[u.ID]; ok {
-			return out, pub, nil
+			return out, pub, snap, nil
 		}
-		// the unit was created after publishing: it has no published card
+		// the unit was created after publishing (or after the job's
+		// run): it has no stored card yet
 	}
 	if u.ParentID == 0 {
 		cards, err := ComputeAll(ctx, q, per, f, s.Study)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		var tops []Card
 		for _, c := range cards {
@@ -86,15 +102,15 @@ func (s *Scorer) group(ctx context.Context, u org.Unit, per Period, f Formula) (
 				tops = append(tops, c)
 			}
 		}
-		return tops, nil, nil
+		return tops, nil, nil, nil
 	}
 	parent, err := org.UnitByID(ctx, q, u.ParentID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	cards, err := ComputeTree(ctx, q, parent.Path, per, f, s.Study)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var sib []Card
 	for _, c := range cards {
@@ -102,7 +118,7 @@ func (s *Scorer) group(ctx context.Context, u org.Unit, per Period, f Formula) (
 			sib = append(sib, c)
 		}
 	}
-	return sib, nil, nil
+	return sib, nil, nil, nil
 }
 
 func siblingIDs(ctx context.Context, q store.Queryer, u org.Unit) ([]int64, error) {
@@ -135,8 +151,17 @@ func (s *Scorer) single(ctx context.Context, u org.Unit, per Period, f Formula) 
 	if err != nil {
 		return Card{}, false, err
 	}
-	if pub != nil {
-		m, err := storedCards(ctx, q, per.Key, u.ID)
+	table := "score_cards"
+	if pub == nil {
+		table = ""
+		if snap, err := s.snapshotRun(ctx, q, per.Key); err != nil {
+			return Card{}, false, err
+		} else if snap != nil {
+			table = "score_snapshots"
+		}
+	}
+	if table != "" {
+		m, err := cardsIn(ctx, q, table, per.Key, u.ID)
 		if err != nil {
 			return Card{}, false, err
 		}
@@ -182,19 +207,27 @@ func (s *Scorer) View(ctx context.Context, p *org.Principal, code, periodKey str
 		return View{}, err
 	}
 	v := View{Unit: u, Period: per, FormulaVersion: f.Version}
-	group, pub, err := s.group(ctx, u, per, f)
+	group, pub, snap, err := s.group(ctx, u, per, f)
 	if err != nil {
 		return View{}, err
 	}
-	v.Published = pub
-	// the trend: from the previous period's snapshot, or computed now when
-	// the siblings' trees are small (a large tree shows a trend once the
-	// previous period is published)
+	v.Published, v.Snapshot = pub, snap
+	// the trend: from the previous period's publication or snapshot, or
+	// computed now when the siblings' trees are small (a large tree shows a
+	// trend once the previous period is published or computed by the job)
 	var prev []Card
-	if pp, err := publication(ctx, s.DB.Read, per.Prev().Key); err != nil {
+	pp, err := publication(ctx, s.DB.Read, per.Prev().Key)
+	if err != nil {
 		return View{}, err
-	} else if pp != nil || v.smallGroup(ctx, s, u) {
-		if prev, _, err = s.group(ctx, u, per.Prev(), f); err != nil {
+	}
+	var ps *Snapshot
+	if pp == nil {
+		if ps, err = s.snapshotRun(ctx, s.DB.Read, per.Prev().Key); err != nil {
+			return View{}, err
+		}
+	}
+	if pp != nil || ps != nil || v.smallGroup(ctx, s, u) {
+		if prev, _, _, err = s.group(ctx, u, per.Prev(), f); err != nil {
 			return View{}, err
 		}
 	}
