@@ -11,10 +11,13 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/luoshi/luoshi/internal/jobs"
 	"github.com/luoshi/luoshi/internal/report"
@@ -207,19 +210,57 @@ func (ix *Index) blind(toks []string) []string {
 // changed it costs one indexed range read per kind.
 func (ix *Index) Sync(ctx context.Context) (int, error) { return ix.sync(ctx, -1, Margin) }
 
+// BulkBatch is the rows indexed per transaction when the job works through
+// a backlog (the first build, an import): larger transactions and one
+// multi-row statement each, so FTS5 writes fewer, larger segments and
+// PostgreSQL commits less often. A search's own sync keeps Batch.
+const BulkBatch = 2000
+
+// cursor is a position in a kind's rows ordered by (updated_at, id).
+type cursor struct{ at, id int64 }
+
 // sync runs at most batches batches per kind (all when negative): a search
 // does a little so it sees recent changes, and leaves a large backlog (the
-// first build, an import) to the job.
+// first build, an import) to the job. Within one sync the rows are walked
+// once, by (updated_at, id) from mark less margin: each batch starts after
+// the last row of the one before, so a backlog costs one pass over it, not
+// a pass over the whole margin per batch (at a million rows changed within
+// the margin, that was quadratic: hours).
 func (ix *Index) sync(ctx context.Context, batches int, margin time.Duration) (int, error) {
 	total := 0
+	size := ix.batch()
+	if batches < 0 {
+		size = max(size, BulkBatch)
+	}
 	for _, k := range ix.enabled() {
+		var mark int64
+		err := ix.DB.Read.QueryRowContext(ctx, `SELECT mark FROM search_marks WHERE kind = $1`, k).Scan(&mark)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return total, err
+		}
+		cur := cursor{at: mark - margin.Milliseconds(), id: -1 << 62}
+		next := ix.prefetch(ctx, sources[k], cur, size)
 		for b := 0; batches < 0 || b < batches; b++ {
-			n, err := ix.syncBatch(ctx, sources[k], margin)
-			total += n
-			if err != nil {
-				return total, err
+			pb := <-next
+			if pb.err != nil {
+				return total, pb.err
 			}
-			if n < ix.batch() {
+			if len(pb.docs) == size && (batches < 0 || b+1 < batches) {
+				// read and tokenize the next batch while this one is written
+				next = ix.prefetch(ctx, sources[k], pb.last, size)
+			} else {
+				next = nil
+			}
+			if len(pb.docs) > 0 {
+				if err := ix.write(ctx, k, pb); err != nil {
+					if next != nil {
+						<-next
+					}
+					return total, err
+				}
+			}
+			total += len(pb.docs)
+			if next == nil {
 				break
 			}
 		}
@@ -234,42 +275,105 @@ func (ix *Index) batch() int {
 	return ix.Batch
 }
 
-func (ix *Index) syncBatch(ctx context.Context, src source, margin time.Duration) (int, error) {
-	var mark int64
-	err := ix.DB.Read.QueryRowContext(ctx, `SELECT mark FROM search_marks WHERE kind = $1`, src.kind).Scan(&mark)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, err
-	}
-	from := mark - margin.Milliseconds()
+// batchDocs is one batch read and tokenized, ready to write.
+type batchDocs struct {
+	docs []doc
+	cols []string // the index column of each doc
+	last cursor   // the position of the last row read
+	err  error
+}
+
+// prefetch reads the next batch after cur in the background.
+func (ix *Index) prefetch(ctx context.Context, src source, cur cursor, size int) <-chan batchDocs {
+	ch := make(chan batchDocs, 1)
+	go func() { ch <- ix.read(ctx, src, cur, size) }()
+	return ch
+}
+
+// read returns the next rows after cur that the index lacks or holds in an
+// older version, at most size, with their index columns.
+func (ix *Index) read(ctx context.Context, src source, cur cursor, size int) batchDocs {
+	var out batchDocs
 	rows, err := ix.DB.Read.QueryContext(ctx, `SELECT `+src.cols+` FROM `+src.from+`
 		LEFT JOIN search_docs sd ON sd.kind = $1 AND sd.ref_id = x.id
-		WHERE x.updated_at >= $2 AND (sd.id IS NULL OR sd.src_updated <> x.updated_at)
-		ORDER BY x.updated_at, x.id LIMIT $3`, src.kind, from, ix.batch())
+		WHERE x.updated_at >= $2 AND (x.updated_at > $2 OR x.id > $3)
+		AND (sd.id IS NULL OR sd.src_updated <> x.updated_at)
+		ORDER BY x.updated_at, x.id LIMIT $4`, src.kind, cur.at, cur.id, size)
 	if err != nil {
-		return 0, err
+		out.err = err
+		return out
 	}
-	var docs []doc
 	for rows.Next() {
 		d, err := src.scan(ix, rows)
 		if err != nil {
 			rows.Close()
-			return 0, err
+			out.err = err
+			return out
 		}
-		docs = append(docs, d)
+		out.docs = append(out.docs, d)
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
+	if out.err = rows.Err(); out.err != nil || len(out.docs) == 0 {
+		return out
 	}
-	if len(docs) == 0 {
-		return 0, nil
-	}
+	last := out.docs[len(out.docs)-1]
+	out.last = cursor{last.Updated, last.ID}
+	out.cols = ix.tokenize(out.docs)
+	return out
+}
+
+// tokenize makes the index columns of docs, on every core: tokenizing is
+// the CPU work of a bulk build.
+func (ix *Index) tokenize(docs []doc) []string {
 	cols := make([]string, len(docs))
+	workers := min(runtime.GOMAXPROCS(0), max(len(docs)/64, 1))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(docs); i += workers {
+				cols[i] = ix.tokens(&docs[i])
+			}
+		})
+	}
+	wg.Wait()
+	return cols
+}
+
+// headMark starts the PostgreSQL lexemes that stand for "a token starting
+// with this character" (migration 00032): the text parser never leaves it
+// in a lexeme of to_tsvector or to_tsquery, so they meet nothing else.
+const headMark = "_"
+
+// heads is the heads column of a plain document on PostgreSQL: the first
+// character of each of its tokens, once each, marked ("_区 _大 _a"). The
+// lexeme _区 is then in the GIN index exactly when the prefix query '区':*
+// matches, and answers it from one posting list.
+func heads(tokens string) string {
+	seen := map[rune]bool{}
+	var b strings.Builder
+	for tok := range strings.FieldsSeq(tokens) {
+		r, _ := utf8.DecodeRuneInString(tok)
+		if seen[r] {
+			continue
+		}
+		seen[r] = true
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(headMark)
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// write stores one batch and moves the kind's mark, in one transaction.
+func (ix *Index) write(ctx context.Context, kind string, b batchDocs) error {
+	docs, cols := b.docs, b.cols
+	var mark int64
 	for i := range docs {
-		cols[i] = ix.tokens(&docs[i])
 		mark = max(mark, docs[i].Updated)
 	}
-	err = ix.DB.Tx(ctx, func(tx *sql.Tx) error {
+	return ix.DB.Tx(ctx, func(tx *sql.Tx) error {
 		keys, err := docKeys(ctx, tx, docs)
 		if err != nil {
 			return err
@@ -279,22 +383,34 @@ func (ix *Index) syncBatch(ctx context.Context, src source, margin time.Duration
 		var vals []string
 		var args []any
 		arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+		pg := ix.DB.Dialect == store.Postgres
 		for i, d := range docs {
-			vals = append(vals, "("+arg(keys[i])+", "+arg(d.Kind)+", "+arg(d.ID)+", "+arg(boolInt(d.Sealed))+", "+arg(cols[i])+", "+arg(d.Updated)+")")
+			v := "(" + arg(keys[i]) + ", " + arg(d.Kind) + ", " + arg(d.ID) + ", " + arg(boolInt(d.Sealed)) + ", " + arg(cols[i]) + ", " + arg(d.Updated)
+			if pg {
+				h := ""
+				if !d.Sealed {
+					h = heads(cols[i])
+				}
+				v += ", " + arg(h)
+			}
+			vals = append(vals, v+")")
 		}
 		// the key moves with the source's time: the row (and on SQLite its
 		// FTS5 entry, by the update trigger) takes the new one
-		if _, err := tx.ExecContext(ctx, `INSERT INTO search_docs (id, kind, ref_id, sealed, tokens, src_updated)
+		names, set := "id, kind, ref_id, sealed, tokens, src_updated", ""
+		if pg {
+			names, set = names+", heads", ", heads = excluded.heads"
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO search_docs (`+names+`)
 			VALUES `+strings.Join(vals, ", ")+` ON CONFLICT (kind, ref_id) DO UPDATE
-			SET id = excluded.id, sealed = excluded.sealed, tokens = excluded.tokens, src_updated = excluded.src_updated`, args...); err != nil {
+			SET id = excluded.id, sealed = excluded.sealed, tokens = excluded.tokens, src_updated = excluded.src_updated`+set, args...); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO search_marks (kind, mark) VALUES ($1, $2)
 			ON CONFLICT (kind) DO UPDATE SET mark = CASE WHEN excluded.mark > search_marks.mark THEN excluded.mark ELSE search_marks.mark END`,
-			src.kind, mark)
+			kind, mark)
 		return err
 	})
-	return len(docs), err
 }
 
 // The key of an index row (search_docs.id, the FTS5 rowid on SQLite) is

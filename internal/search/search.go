@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/audit"
@@ -103,10 +104,7 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 	// on PostgreSQL the GIN index is asked the tokens without their order
 	// (answered from the index alone), the phrase is checked on the rows
 	// of the window only: see branch
-	loose := map[string]string{}
-	if ix.DB.Dialect == store.Postgres {
-		loose["plain"] = looseQuery(q).TSQuery()
-	}
+	loose := ginLoose(q)
 	exprs := map[string]string{}
 	for _, k := range ix.enabled() {
 		if sp.Type != "" && sp.Type != k {
@@ -167,9 +165,9 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 		var branches []string
 		for _, k := range ix.enabled() {
 			if expr, ok := exprs[k]; ok {
-				lq := loose["plain"]
+				lq := loose
 				if k == "report" {
-					lq = expr // blind: tokens only, no phrase
+					lq = ginQuery{tsq: expr} // blind: tokens only, no phrase
 				}
 				if b, ok := ix.branch(k, p, expr, lq, unitPath, from, arg); ok {
 					branches = append(branches, b)
@@ -230,16 +228,51 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 	return res, nil
 }
 
-// looseQuery is q with every phrase taken apart: each token a term of its
-// own (a trailing prefix stays a prefix).
-func looseQuery(q text.Query) text.Query {
-	var out text.Query
+// ginQuery is what the GIN index is asked on PostgreSQL: every token of
+// the query in any order (tsq, for to_tsquery), and for each trailing
+// one-character prefix its head lexeme (heads, a tsquery literal: '_区'
+// stands for '区':*, see heads in index.go, and is one posting list where
+// '区':* merged the lists of every lexeme starting with 区). phrase: some
+// term has tokens in an order the index cannot check; the rows found are
+// then checked against the whole query.
+type ginQuery struct {
+	tsq, heads string
+	phrase     bool
+}
+
+// ginLoose is q for the GIN index (ginQuery).
+func ginLoose(q text.Query) ginQuery {
+	var g ginQuery
+	var plain text.Query
+	var heads []string
 	for _, t := range q.Terms {
+		g.phrase = g.phrase || len(t.Tokens) > 1
 		for i, tok := range t.Tokens {
-			out.Terms = append(out.Terms, text.Term{Tokens: []string{tok}, Prefix: t.Prefix && i == len(t.Tokens)-1})
+			if t.Prefix && i == len(t.Tokens)-1 {
+				// one Han character (ParseQuery); were it more, the head
+				// of its first would find a superset: check the rows
+				r, n := utf8.DecodeRuneInString(tok)
+				g.phrase = g.phrase || n < len(tok)
+				heads = append(heads, "'"+headMark+string(r)+"'")
+				continue
+			}
+			plain.Terms = append(plain.Terms, text.Term{Tokens: []string{tok}})
 		}
 	}
-	return out
+	g.tsq, g.heads = plain.TSQuery(), strings.Join(heads, " & ")
+	return g
+}
+
+// cond is the condition on tsv.
+func (g ginQuery) cond(arg func(any) string) string {
+	var parts []string
+	if g.tsq != "" {
+		parts = append(parts, "to_tsquery('simple', "+arg(g.tsq)+")")
+	}
+	if g.heads != "" {
+		parts = append(parts, arg(g.heads)+"::tsquery")
+	}
+	return "tsv @@ (" + strings.Join(parts, " && ") + ")"
 }
 
 // searchWindows are the sizes, in documents, of the windows a search tries
@@ -329,12 +362,13 @@ func (ix *Index) blindQuery(q text.Query) (text.Query, bool) {
 // branch is the candidate query of one kind: matches of expr that p may
 // read, as (kind, ref_id, at). ok is false when p may read none of the kind.
 //
-// On PostgreSQL, loose is expr without phrases (every token, in any order):
-// a GIN search for it needs no recheck of the stored tsvector, so the
-// window's key range and the matches combine cheaply whatever plan is
-// chosen; the phrase (which GIN can only answer by reading each row's
-// TOASTed tsvector) is then checked on the rows of the window alone.
-func (ix *Index) branch(kind string, p *org.Principal, expr, loose, unitPath string, fromKey int64, arg func(any) string) (string, bool) {
+// On PostgreSQL, loose is expr without phrases (every token, in any order,
+// a trailing one-character prefix as its head lexeme): a GIN search for it
+// needs no recheck of the stored tsvector, so the window's key range and
+// the matches combine cheaply whatever plan is chosen; the phrase (which
+// GIN can only answer by reading each row's TOASTed tsvector) is then
+// checked on the rows of the window alone.
+func (ix *Index) branch(kind string, p *org.Principal, expr string, loose ginQuery, unitPath string, fromKey int64, arg func(any) string) (string, bool) {
 	var join, scope, unitCol string
 	switch kind {
 	case "report":
@@ -371,13 +405,13 @@ func (ix *Index) branch(kind string, p *org.Principal, expr, loose, unitPath str
 	if ix.DB.Dialect == store.Postgres {
 		// the matches first, fenced (OFFSET 0) so the planner cannot walk
 		// another index and test each row's tsvector instead
-		from = `(SELECT id, kind, ref_id, src_updated, tsv FROM search_docs WHERE tsv @@ to_tsquery('simple', ` + arg(loose) + `)`
+		from = `(SELECT id, kind, ref_id, src_updated, tsv FROM search_docs WHERE ` + loose.cond(arg)
 		if fromKey > 0 {
 			from += ` AND id >= ` + arg(fromKey)
 		}
 		from += ` OFFSET 0) sd`
 		match = "TRUE"
-		if loose != expr {
+		if loose.phrase {
 			match = `sd.tsv @@ to_tsquery('simple', ` + arg(expr) + `)`
 		}
 	} else {
