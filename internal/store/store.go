@@ -41,6 +41,7 @@ type DB struct {
 	Dialect Dialect
 	// Path is the SQLite file, empty on PostgreSQL.
 	Path string
+	ckpt *checkpointer // SQLite: the background checkpoints (checkpoint.go)
 }
 
 // ErrNotFound is returned by lookups that find no row.
@@ -84,7 +85,8 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("create data folder: %w", err)
 		}
 	}
-	w, err := sql.Open("sqlite", sqliteDSN(path, "immediate"))
+	// The writer never checkpoints in its commits; checkpoint.go does.
+	w, err := sql.Open("sqlite", sqliteDSN(path, "immediate")+"&_pragma=wal_autocheckpoint(0)")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -102,12 +104,24 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	r := sql.OpenDB(rc)
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &DB{Read: r, Write: w, Dialect: SQLite, Path: path}, nil
+	ck, err := startCheckpointer(sqliteDSN(path, "deferred"))
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	return &DB{Read: r, Write: w, Dialect: SQLite, Path: path, ckpt: ck}, nil
 }
 
 // Close closes the pools.
 func (db *DB) Close() error {
-	err := db.Write.Close()
+	var err error
+	if db.ckpt != nil {
+		err = db.ckpt.close()
+	}
+	if e := db.Write.Close(); err == nil {
+		err = e
+	}
 	if db.Read != db.Write {
 		if e := db.Read.Close(); err == nil {
 			err = e

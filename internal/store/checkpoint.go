@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+	"time"
+)
+
+// SQLite copies the write-ahead log back into the database file in a
+// checkpoint. By default the connection whose commit pushes the log past 1,000
+// pages runs it, inside that commit: the commit (and everything acknowledged
+// with it, such as a batch of public submissions) waits for the copy and two
+// more flushes. Here the writer never checkpoints (wal_autocheckpoint=0); a
+// background connection runs PASSIVE checkpoints instead, which never block
+// the writer or the readers. When the checkpoint has caught up and no reader
+// still needs the old frames, the writer starts the log from the beginning
+// again, so the log stays as small as with automatic checkpoints. Closing the
+// database runs a last full checkpoint, as before.
+
+// checkpointEvery is how often the checkpointer looks at the log.
+const checkpointEvery = 500 * time.Millisecond
+
+// checkpointer runs PASSIVE checkpoints on a connection of its own until stopped.
+type checkpointer struct {
+	db   *sql.DB
+	stop chan struct{}
+	done sync.WaitGroup
+}
+
+func startCheckpointer(dsn string) (*checkpointer, error) {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	c := &checkpointer{db: db, stop: make(chan struct{})}
+	c.done.Add(1)
+	go c.run()
+	return c, nil
+}
+
+func (c *checkpointer) run() {
+	defer c.done.Done()
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-t.C:
+			c.checkpoint()
+		}
+	}
+}
+
+// checkpoint copies what it can of the log into the database file. Errors are
+// not fatal: a busy or failed checkpoint is retried at the next tick, and the
+// log only grows meanwhile.
+func (c *checkpointer) checkpoint() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var busy, log, done int
+	c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done)
+}
+
+func (c *checkpointer) close() error {
+	close(c.stop)
+	c.done.Wait()
+	return c.db.Close()
+}
