@@ -158,10 +158,28 @@ func (f Filter) Values() url.Values {
 // where builds the WHERE clause for f within p's reach. ok is false when p
 // can reach nothing (the result is empty).
 func (l *Ledger) where(ctx context.Context, p *org.Principal, f Filter, arg func(any) string) (string, bool, error) {
+	w, ok, _, err := l.whereReach(ctx, p, f, arg)
+	return w, ok, err
+}
+
+// reach is how where bounded the items to p's reach: whole when it added no
+// reach condition (every item of f.Unit's subtree, or of the whole tree at
+// root, is in reach), otherwise the read scopes (disjoint subtrees) and the
+// items p is responsible for.
+type reach struct {
+	whole  bool
+	root   string   // with whole and no f.Unit: the path of the only root
+	unit   org.Unit // f.Unit's unit, when set
+	scopes []string
+}
+
+func (l *Ledger) whereReach(ctx context.Context, p *org.Principal, f Filter, arg func(any) string) (string, bool, reach, error) {
 	var where []string
+	var r reach
 	scopes := org.ScopePaths(p, Read)
+	r.scopes = scopes
 	if len(scopes) == 0 && (p == nil || p.UserID == 0) {
-		return "", false, nil
+		return "", false, r, nil
 	}
 	var unit org.Unit
 	if f.Unit != "" {
@@ -169,9 +187,9 @@ func (l *Ledger) where(ctx context.Context, p *org.Principal, f Filter, arg func
 		var err error
 		unit, err = org.GetUnit(ctx, l.DB, p, f.Unit)
 		if apperr.As(err) != nil {
-			return "", false, apperr.Invalidf("unit", "err.problem.unit_code.unknown", f.Unit)
+			return "", false, r, apperr.Invalidf("unit", "err.problem.unit_code.unknown", f.Unit)
 		} else if err != nil {
-			return "", false, err
+			return "", false, r, err
 		}
 	}
 	// reach: the read scopes, or the items one is responsible for. A unit
@@ -184,14 +202,16 @@ func (l *Ledger) where(ctx context.Context, p *org.Principal, f Filter, arg func
 	for _, s := range scopes {
 		var err error
 		if whole, err = l.wholeTree(ctx, s); err != nil {
-			return "", false, err
+			return "", false, r, err
 		} else if whole {
+			r.root = s
 			break
 		}
 	}
 	if f.Unit != "" && !whole {
 		whole = org.Can(p, Read, unit.Path)
 	}
+	r.whole, r.unit = whole, unit
 	if !whole {
 		// the units in reach as a list of ids: with the OR below, both
 		// halves stay index lookups on problems (unit, then person); a
@@ -212,7 +232,7 @@ func (l *Ledger) where(ctx context.Context, p *org.Principal, f Filter, arg func
 		if f.Direct {
 			where = append(where, "pr.unit_id = "+arg(unit.ID))
 		} else if root, err := l.wholeTree(ctx, unit.Path); err != nil {
-			return "", false, err
+			return "", false, r, err
 		} else if !root {
 			// as ids, like the reach: the engines then start from the
 			// subtree's units, not from a date index over every item
@@ -244,9 +264,9 @@ func (l *Ledger) where(ctx context.Context, p *org.Principal, f Filter, arg func
 		// as for units: a person outside the principal's reach does not exist here
 		u, err := org.GetUser(ctx, l.DB, p, strings.ToLower(f.Responsible))
 		if apperr.As(err) != nil {
-			return "", false, apperr.Invalidf("responsible", "err.problem.responsible.unknown", f.Responsible)
+			return "", false, r, apperr.Invalidf("responsible", "err.problem.responsible.unknown", f.Responsible)
 		} else if err != nil {
-			return "", false, err
+			return "", false, r, err
 		}
 		where = append(where, "pr.responsible_id = "+arg(u.ID))
 	}
@@ -283,9 +303,9 @@ func (l *Ledger) where(ctx context.Context, p *org.Principal, f Filter, arg func
 		where = append(where, "(pr.title LIKE "+arg(like)+` ESCAPE '\' OR pr.number LIKE `+arg(like)+` ESCAPE '\')`)
 	}
 	if len(where) == 0 {
-		return "1 = 1", true, nil
+		return "1 = 1", true, r, nil
 	}
-	return strings.Join(where, " AND "), true, nil
+	return strings.Join(where, " AND "), true, r, nil
 }
 
 // wholeTree reports whether the subtree at path is every unit: path is the
@@ -333,7 +353,7 @@ func (l *Ledger) inUnits(ids string) string {
 func (l *Ledger) List(ctx context.Context, p *org.Principal, f Filter) ([]Problem, int, error) {
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	w, ok, err := l.where(ctx, p, f, arg)
+	w, ok, r, err := l.whereReach(ctx, p, f, arg)
 	if err != nil || !ok {
 		return nil, 0, err
 	}
@@ -342,9 +362,20 @@ func (l *Ledger) List(ctx context.Context, p *org.Principal, f Filter) ([]Proble
 	if strings.Contains(w, "(u.path") { // not "(ru.path" or "(fu.path": those are subqueries
 		from += ` JOIN units u ON u.id = pr.unit_id`
 	}
+	// The total: from the maintained counts where they hold the filter
+	// (exact, a few hundred rows read however many items match), else
+	// counted (the other filters narrow by an index: dates, person, tag).
 	var total int
-	if err := l.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*)`+from+` WHERE `+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
+	counted := false
+	if !liveCounts {
+		if total, counted, err = l.tallyCount(ctx, p, f, r); err != nil {
+			return nil, 0, err
+		}
+	}
+	if !counted {
+		if err := l.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*)`+from+` WHERE `+w, args...).Scan(&total); err != nil {
+			return nil, 0, err
+		}
 	}
 	limit, offset := f.Limit, f.Offset
 	if limit <= 0 {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/store"
 )
 
@@ -229,4 +230,109 @@ func (l *Ledger) tallyDays(ctx context.Context, unitID int64, path string, whole
 		}
 	}
 	return out, rows.Err()
+}
+
+// tallyCovers reports whether the maintained counts hold f's total: a
+// subtree (not a unit's own items alone), and only the dimensions the counts
+// are kept by (status, "active", light, class, source, supervision).
+func tallyCovers(f Filter) bool {
+	return !f.Direct && f.Status != "review_due" && f.Tag == "" && f.Responsible == "" && !f.Mine && !f.ExtensionPending &&
+		f.DeadlineFrom == "" && f.DeadlineTo == "" && f.CreatedFrom == "" && f.CreatedTo == "" &&
+		f.ClosedFrom == "" && f.ClosedTo == "" && f.Q == ""
+}
+
+// dimensionSQL is f's conditions on the counted dimensions, for the
+// maintained counts (alias.supervised is 0 or 1) or for problems (tally false).
+func dimensionSQL(alias string, f Filter, tally bool, arg func(any) string) []string {
+	var w []string
+	switch f.Status {
+	case "":
+	case StatusActive:
+		w = append(w, alias+".status IN ('open', 'in_progress', 'reopened')")
+	default:
+		w = append(w, alias+".status = "+arg(f.Status))
+	}
+	if f.Light != "" {
+		w = append(w, alias+".light = "+arg(f.Light))
+	}
+	if f.Class != "" {
+		w = append(w, alias+".class = "+arg(f.Class))
+	}
+	if f.Source != "" {
+		w = append(w, alias+".source = "+arg(f.Source))
+	}
+	if f.Supervised {
+		if tally {
+			w = append(w, alias+".supervised = 1")
+		} else {
+			w = append(w, alias+".supervised_at IS NOT NULL")
+		}
+	}
+	return w
+}
+
+// tallyCount answers a list's total from the maintained counts instead of
+// counting the matching items (1.2 s for the 334,688 red items of a
+// million on SQLite): the rows of each subtree in reach plus their pending
+// changes, in one statement, so the figure is exact at every moment like the
+// 晴雨表's. Reach over read scopes and one's own items adds the items one is
+// responsible for outside those scopes (an index lookup). ok is false when
+// the counts do not hold f (tallyCovers) or the reach is not made of whole
+// subtrees; the caller then counts the items.
+func (l *Ledger) tallyCount(ctx context.Context, p *org.Principal, f Filter, r reach) (n int, ok bool, err error) {
+	if !tallyCovers(f) {
+		return 0, false, nil
+	}
+	var roots []string
+	own := false // add the items p is responsible for outside roots
+	switch {
+	case r.whole && f.Unit != "":
+		roots = []string{r.unit.Path}
+	case r.whole && r.root != "":
+		roots = []string{r.root}
+	case !r.whole && f.Unit == "" && len(r.scopes) > 0:
+		roots, own = r.scopes, p != nil && p.UserID != 0
+	default:
+		return 0, false, nil
+	}
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	// the roots by path, as the item conditions use them: a path that no
+	// longer exists (a principal read before a unit moved) matches nothing
+	paths := make([]string, len(roots))
+	for i, path := range roots {
+		paths[i] = arg(path)
+	}
+	inRoots := func() string { // the units of the roots' subtrees
+		subs := make([]string, len(roots))
+		for i, path := range roots {
+			subs[i] = store.Subtree("u.path", path, arg)
+		}
+		return "(SELECT u.id FROM units u WHERE " + strings.Join(subs, " OR ") + ")"
+	}
+	tw := append([]string{"t.unit_id IN (SELECT u.id FROM units u WHERE u.path IN (" + strings.Join(paths, ", ") + "))"},
+		dimensionSQL("t", f, true, arg)...)
+	pending := "true"
+	if !(r.whole && f.Unit == "") {
+		pending = "m.unit_id IN " + inRoots()
+	}
+	mw := append([]string{pending}, dimensionSQL("m", f, true, arg)...)
+	q := `SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM (
+		SELECT t.n FROM problem_tally t WHERE ` + strings.Join(tw, " AND ") + `
+		UNION ALL
+		SELECT m.n FROM problem_tally_delta m WHERE ` + strings.Join(mw, " AND ")
+	if own {
+		// one's own items outside the scopes, counted: few, by the person's index
+		ow := append([]string{"pr.responsible_id = " + arg(p.UserID),
+			"pr.unit_id NOT IN " + inRoots()},
+			dimensionSQL("pr", f, false, arg)...)
+		q += `
+		UNION ALL
+		SELECT COUNT(*) FROM problems pr WHERE ` + strings.Join(ow, " AND ")
+	}
+	q += `) x`
+	if err := l.DB.Read.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return 0, false, err
+	}
+	return n, true, nil
 }

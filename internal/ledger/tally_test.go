@@ -60,6 +60,26 @@ func TestTallyMatchesLive(t *testing.T) {
 					}
 				}
 			}
+			// the lists' totals, which the maintained counts answer for
+			// these filters, against the items counted
+			for _, compact := range []bool{false, true} {
+				if compact {
+					if err := f.l.CompactTally(ctx); err != nil {
+						t.Fatalf("%s: compact: %v", step, err)
+					}
+				}
+				for _, who := range []string{"p-insp", "c-lead", "c-insp", "c-k-hand", "d-hand", "c-k-off"} {
+					for _, lf := range listFilters {
+						_, got, gotErr := f.l.List(ctx, f.p[who], lf)
+						ledger.LiveCounts(true)
+						_, want, wantErr := f.l.List(ctx, f.p[who], lf)
+						ledger.LiveCounts(false)
+						if (gotErr == nil) != (wantErr == nil) || got != want {
+							t.Errorf("%s: %s, list %+v (compacted %v): total %d (%v), counted %d (%v)", step, who, lf, compact, got, gotErr, want, wantErr)
+						}
+					}
+				}
+			}
 		}
 		check("created")
 		exec(`UPDATE problems SET status = 'in_progress', light = 'yellow' WHERE status = 'open'`)
@@ -86,4 +106,11 @@ func TestTallyMatchesLive(t *testing.T) {
 		exec(`DELETE FROM problems WHERE id > 1000 AND status = 'closed'`)
 		check("deleted")
 	})
+}
+
+// listFilters are list filters the maintained counts answer the total of.
+var listFilters = []ledger.Filter{
+	{}, {Light: "red"}, {Light: "yellow", Status: ledger.StatusActive}, {Status: "closed"}, {Status: "in_progress", Class: "longterm"},
+	{Source: "other"}, {Supervised: true}, {Unit: "c"}, {Unit: "c-k", Light: "green"}, {Unit: "d", Status: ledger.StatusActive},
+	{Unit: "p", Supervised: true},
 }
