@@ -81,7 +81,7 @@ func (w *Warner) snapshotRun(ctx context.Context, period string, th Thresholds) 
 	if err != nil {
 		return nil, err
 	}
-	if req != nil && *req >= sn.ComputedAt {
+	if req != nil && *req > sn.ComputedAt {
 		sn.RequestedAt = *req
 	}
 	sn.Stale = sn.thresholds != thresholdsKey(th)
@@ -395,7 +395,7 @@ func (w *Warner) SnapshotPeriod(ctx context.Context, per score.Period) (Snapshot
 		_, err := tx.ExecContext(ctx, `INSERT INTO warn_snapshot_runs (period, thresholds, flags, computed_at, took_ms, requested_at)
 			VALUES ($1, $2, $3, $4, $5, NULL) ON CONFLICT (period) DO UPDATE SET thresholds = excluded.thresholds,
 			flags = excluded.flags, computed_at = excluded.computed_at, took_ms = excluded.took_ms,
-			requested_at = CASE WHEN warn_snapshot_runs.requested_at >= excluded.computed_at THEN warn_snapshot_runs.requested_at ELSE NULL END`,
+			requested_at = CASE WHEN warn_snapshot_runs.requested_at > excluded.computed_at THEN warn_snapshot_runs.requested_at ELSE NULL END`,
 			sn.Period, thresholdsKey(th), sn.Flags, sn.ComputedAt, sn.TookMs)
 		return err
 	})
