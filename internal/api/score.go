@@ -37,6 +37,7 @@ type (
 		To               string             `json:"to"`
 		FormulaInForce   int                `json:"formula_in_force"`
 		Published        *score.Publication `json:"published"`
+		Computed         *score.Snapshot    `json:"computed"`
 		Siblings         []scoreSibling     `json:"siblings"`
 		History          []scoreHistory     `json:"history"`
 		SiblingsReadable int                `json:"siblings_listed"`
@@ -56,7 +57,7 @@ func (s *server) getScorecard(w http.ResponseWriter, r *http.Request, p *org.Pri
 		return err
 	}
 	b := scorecardBody{Card: v.Card, From: v.Period.FromDay(), To: v.Period.ToDay(), FormulaInForce: v.FormulaVersion,
-		Published: v.Published, Siblings: []scoreSibling{}, History: []scoreHistory{}, SiblingsReadable: len(v.Siblings)}
+		Published: v.Published, Computed: v.Snapshot, Siblings: []scoreSibling{}, History: []scoreHistory{}, SiblingsReadable: len(v.Siblings)}
 	for _, c := range v.Siblings {
 		b.Siblings = append(b.Siblings, scoreSibling{Unit: c.UnitCode, UnitName: c.UnitName, Ranked: c.Ranked, Total: c.Total, Rank: c.Rank, Trend: c.Trend})
 	}
@@ -98,19 +99,21 @@ func scoreDoc(paths, schemas obj) {
 		"unit_name":        str(""),
 		"formula_version":  integer("the formula version that computed this card"),
 		"formula_in_force": integer("the version in force now"),
-		"published":        obj{"type": []string{"object", "null"}, "description": "the publication (period, formula_version, units, revision, published_by, published_at); null when computed now"},
-		"parts":            obj{"type": "array", "items": schemaRef("ScorePart")},
-		"coverage":         integer("percent of the weights carried by parts with enough data"),
-		"ranked":           boolean("the coverage reaches the formula's minimum"),
-		"total":            obj{"type": "number", "description": "0–100, when ranked"},
-		"rank":             integer("among ranked siblings, 1 best"),
-		"rank_of":          integer("ranked siblings"),
-		"trend":            str("up, down, same, or absent"),
-		"previous":         obj{"type": "number", "description": "the previous period's total"},
-		"inputs":           obj{"type": "object", "description": "the raw counts behind the parts"},
-		"siblings":         obj{"type": "array", "items": obj{"type": "object"}, "description": "sibling cards the principal may read"},
-		"siblings_listed":  integer("how many siblings are listed"),
-		"history":          obj{"type": "array", "items": obj{"type": "object"}, "description": "period, formula_version, ranked, total; oldest first"},
+		"published":        obj{"type": []string{"object", "null"}, "description": "the publication (period, formula_version, units, revision, published_by, published_at); null when unpublished"},
+		"computed": obj{"type": []string{"object", "null"}, "description": "an unpublished period's card comes from the background job's snapshot: period, formula_version, units, " +
+			"computed_at (unix ms: the records are as of then), took_ms, requested_at (a pending recompute), every_minutes; null when published or computed at this request"},
+		"parts":           obj{"type": "array", "items": schemaRef("ScorePart")},
+		"coverage":        integer("percent of the weights carried by parts with enough data"),
+		"ranked":          boolean("the coverage reaches the formula's minimum"),
+		"total":           obj{"type": "number", "description": "0–100, when ranked"},
+		"rank":            integer("among ranked siblings, 1 best"),
+		"rank_of":         integer("ranked siblings"),
+		"trend":           str("up, down, same, or absent"),
+		"previous":        obj{"type": "number", "description": "the previous period's total"},
+		"inputs":          obj{"type": "object", "description": "the raw counts behind the parts"},
+		"siblings":        obj{"type": "array", "items": obj{"type": "object"}, "description": "sibling cards the principal may read"},
+		"siblings_listed": integer("how many siblings are listed"),
+		"history":         obj{"type": "array", "items": obj{"type": "object"}, "description": "period, formula_version, ranked, total; oldest first"},
 	})
 }
 

@@ -21,6 +21,8 @@ type (
 		Unit   string      `json:"unit"`
 		Period string      `json:"period"`
 		Flags  []warn.Flag `json:"flags"`
+		// Computed is the background computation the flags come from (nil: computed now).
+		Computed *warn.Snapshot `json:"computed"`
 	}
 	dismissRequest struct {
 		Unit    string `json:"unit"`
@@ -39,7 +41,7 @@ func (s *server) listWarnings(w http.ResponseWriter, r *http.Request, p *org.Pri
 	if err != nil {
 		return err
 	}
-	flags, err := s.Warn.List(r.Context(), p, unit, period)
+	flags, snap, err := s.Warn.ListSnapshot(r.Context(), p, unit, period)
 	if err != nil {
 		return err
 	}
@@ -51,7 +53,7 @@ func (s *server) listWarnings(w http.ResponseWriter, r *http.Request, p *org.Pri
 			flags[i].Evidence = []warn.Evidence{}
 		}
 	}
-	writeJSON(w, http.StatusOK, warningsBody{Unit: unit, Period: period, Flags: flags})
+	writeJSON(w, http.StatusOK, warningsBody{Unit: unit, Period: period, Flags: flags, Computed: snap})
 	return nil
 }
 
@@ -91,6 +93,8 @@ func warningsDoc(paths, schemas obj) {
 	schemas["Warnings"] = object(nil, obj{
 		"unit":   str("the subtree's unit code"),
 		"period": str(""),
+		"computed": obj{"type": []string{"object", "null"}, "description": "the background job's snapshot the flags come from: period, flags (deployment-wide), " +
+			"computed_at (unix ms), took_ms, requested_at, stale (thresholds changed since), every_minutes; null when computed at this request. Dismissals are always current."},
 		"flags": obj{"type": "array", "items": object(nil, obj{
 			"kind": str(""), "unit": str(""), "unit_name": str(""), "subject": str(""),
 			"figures":   obj{"type": "array", "description": "the figures of the kind's summary"},

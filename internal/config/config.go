@@ -42,6 +42,10 @@ type Config struct {
 	// RoutingConfidence is the confidence (percent) below which no routing
 	// is suggested (internal/search); 0 = the classifier's default, 60.
 	RoutingConfidence int
+
+	// ScoreEvery is how often the background job recomputes the unpublished
+	// periods' scorecards and formalism flags (internal/score, internal/warn).
+	ScoreEvery time.Duration
 }
 
 // Register adds the common flags to fs, with defaults from the environment.
@@ -59,6 +63,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", env("LUOSHI_LOG_LEVEL", "info"), "debug, info, warn or error (LUOSHI_LOG_LEVEL)")
 	fs.IntVar(&c.PublicPerDay, "public-per-day", envInt("LUOSHI_PUBLIC_PER_DAY", 20), "public reports per client address and day; 0 = no cap (LUOSHI_PUBLIC_PER_DAY)")
 	fs.IntVar(&c.RoutingConfidence, "routing-confidence", envInt("LUOSHI_ROUTING_CONFIDENCE", 60), "routing suggestions only at or above this confidence, percent (LUOSHI_ROUTING_CONFIDENCE)")
+	fs.DurationVar(&c.ScoreEvery, "score-every", envDuration("LUOSHI_SCORE_EVERY", 15*time.Minute), "recompute the unpublished scorecards and warnings this often (LUOSHI_SCORE_EVERY)")
 	c.AdminPassword = os.Getenv("LUOSHI_ADMIN_PASSWORD")
 	c.MasterKey = os.Getenv("LUOSHI_MASTER_KEY")
 	c.SMTP.register(fs)
@@ -76,6 +81,12 @@ func (c *Config) Validate() error {
 	}
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
+	}
+	if c.ScoreEvery == 0 {
+		c.ScoreEvery = 15 * time.Minute
+	}
+	if c.ScoreEvery < time.Minute {
+		errs = append(errs, errors.New("--score-every must be at least 1m"))
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: want host:port", c.Addr))

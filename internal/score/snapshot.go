@@ -90,7 +90,7 @@ func (s *Scorer) snapshotRun(ctx context.Context, q store.Queryer, period string
 	if err != nil {
 		return nil, err
 	}
-	if req != nil && *req >= sn.ComputedAt {
+	if req != nil && *req > sn.ComputedAt {
 		sn.RequestedAt = *req
 	}
 	return &sn, nil
@@ -269,7 +269,7 @@ func (s *Scorer) SnapshotPeriod(ctx context.Context, per Period) (Snapshot, erro
 		_, err := tx.ExecContext(ctx, `INSERT INTO score_snapshot_runs (period, formula_version, units, computed_at, took_ms, requested_at)
 			VALUES ($1, $2, $3, $4, $5, NULL) ON CONFLICT (period) DO UPDATE SET formula_version = excluded.formula_version,
 			units = excluded.units, computed_at = excluded.computed_at, took_ms = excluded.took_ms,
-			requested_at = CASE WHEN score_snapshot_runs.requested_at >= excluded.computed_at THEN score_snapshot_runs.requested_at ELSE NULL END`,
+			requested_at = CASE WHEN score_snapshot_runs.requested_at > excluded.computed_at THEN score_snapshot_runs.requested_at ELSE NULL END`,
 			sn.Period, sn.FormulaVersion, sn.Units, sn.ComputedAt, sn.TookMs)
 		return err
 	})

@@ -19,8 +19,9 @@ const smallTree = 500
 
 // gather reads the rows of the subtree at path for the period (and the
 // closures of the two periods before, the baseline of the bunching check).
-func gather(ctx context.Context, q store.Queryer, path string, per score.Period, _ Thresholds) (Rows, error) {
-	r := Rows{Figures: map[int64]*UnitFigures{}}
+// With only set, the rows of just those units (inside the subtree) are read.
+func gather(ctx context.Context, q store.Queryer, path string, only []Unit, per score.Period, _ Thresholds) (Rows, error) {
+	r := Rows{Figures: map[int64]*UnitFigures{}, Units: only}
 	fig := func(id int64) *UnitFigures {
 		f := r.Figures[id]
 		if f == nil {
@@ -156,6 +157,9 @@ func gather(ctx context.Context, q store.Queryer, path string, per score.Period,
 				r.Projects = append(r.Projects, pr)
 				return err
 			}},
+	}
+	if only != nil {
+		queries = queries[1:] // the units are given
 	}
 	for _, qu := range queries {
 		var args []any

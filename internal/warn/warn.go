@@ -140,6 +140,8 @@ type Flag struct {
 type Warner struct {
 	DB    *store.DB
 	Clock func() time.Time
+	// Every is how often the snapshot job recomputes the flags (0: score.DefaultEvery).
+	Every time.Duration
 }
 
 // New returns a warner over db.
@@ -206,36 +208,55 @@ func CanDismiss(p *org.Principal, unitPath string) bool {
 // List returns the flags of every unit in the subtree of unitCode for the
 // period, dismissed ones included (with their reason), by unit then kind.
 func (w *Warner) List(ctx context.Context, p *org.Principal, unitCode, periodKey string) ([]Flag, error) {
+	flags, _, err := w.ListSnapshot(ctx, p, unitCode, periodKey)
+	return flags, err
+}
+
+// ListSnapshot is List, saying which background computation the flags
+// come from (nil: computed now, when the job has not computed the period).
+func (w *Warner) ListSnapshot(ctx context.Context, p *org.Principal, unitCode, periodKey string) ([]Flag, *Snapshot, error) {
 	per, err := score.ParsePeriod(periodKey)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	u, err := org.UnitByCode(ctx, w.DB.Read, strings.TrimSpace(unitCode))
 	if err != nil {
 		if apperr.As(err) != nil {
-			return nil, apperr.ErrNotFound
+			return nil, nil, apperr.ErrNotFound
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	if !score.CanRead(p, u.Path) {
-		return nil, apperr.ErrNotFound
+		return nil, nil, apperr.ErrNotFound
 	}
 	th, err := w.Thresholds(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	rows, err := gather(ctx, w.DB.Read, u.Path, per, th)
+	sn, err := w.snapshotRun(ctx, per.Key, th)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if rows.Copies, err = study.Copies(ctx, w.DB, u.Path); err != nil {
-		return nil, err
+	var flags []Flag
+	if sn != nil {
+		if flags, err = w.snapshotFlags(ctx, u.Path, per.Key); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		rows, err := gather(ctx, w.DB.Read, u.Path, nil, per, th)
+		if err != nil {
+			return nil, nil, err
+		}
+		if rows.Copies, err = study.Copies(ctx, w.DB, u.Path); err != nil {
+			return nil, nil, err
+		}
+		flags = Detect(rows, per, th)
 	}
-	flags := Detect(rows, per, th)
+	// dismissals are read now, whatever the flags come from
 	if err := w.attachDismissals(ctx, u.Path, flags); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return flags, nil
+	return flags, sn, nil
 }
 
 func (w *Warner) attachDismissals(ctx context.Context, path string, flags []Flag) error {

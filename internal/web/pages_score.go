@@ -6,10 +6,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/score"
+	"github.com/luoshi/luoshi/internal/warn"
 )
 
 // 民标: a unit's scorecard with its inputs, drill-down links, sibling
@@ -26,6 +28,40 @@ func (s *Server) registerScorePages() {
 	s.handle("POST /scorecards/publish", s.full(s.scorecardPublish))
 	s.handle("GET /scorecards/formula", s.full(s.scoreFormulaPage))
 	s.handle("POST /scorecards/formula", s.full(s.scoreFormulaSave))
+	s.handle("POST /scorecards/recompute", s.full(s.scorecardRecompute))
+}
+
+// ClockMs shows a moment as HH:MM when it is today in China, else with its date.
+func (p *page) ClockMs(ms int64) string {
+	t := time.UnixMilli(ms).In(cst)
+	if t.Format(time.DateOnly) == time.Now().In(cst).Format(time.DateOnly) {
+		return t.Format("15:04")
+	}
+	return t.Format("2006-01-02 15:04")
+}
+
+// scorecardRecompute asks the snapshot job to recompute the unpublished
+// periods now (scorecards and warnings alike).
+func (s *Server) scorecardRecompute(w http.ResponseWriter, r *http.Request, p *org.Principal) {
+	if !score.CanRecompute(p) {
+		s.errorPage(w, r, http.StatusForbidden)
+		return
+	}
+	r.ParseForm()
+	err := s.Score.RequestRecompute(r.Context(), p)
+	if err == nil && s.Warn != nil && warn.CanRecompute(p) {
+		err = s.Warn.RequestRecompute(r.Context(), p)
+	}
+	if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	back := url.Values{"unit": {strings.TrimSpace(r.PostForm.Get("unit"))}, "period": {strings.TrimSpace(r.PostForm.Get("period"))}}
+	target := "/scorecards?"
+	if r.PostForm.Get("from") == "warnings" {
+		target = "/warnings?"
+	}
+	redirect(w, r, target+back.Encode()+"&done=recompute")
 }
 
 // CanScorecards: the menu offers scorecards to whoever may read a unit's records.
@@ -43,7 +79,9 @@ type scoreData struct {
 	Links      map[string]string // figure key → drill-down URL
 	CanPublish bool
 	CanFormula bool
-	Print      bool
+	// CanRecompute: the button that asks the job to recompute now
+	CanRecompute bool
+	Print        bool
 }
 
 // scoreQuery reads unit and period, defaulting to the reader's own unit and
@@ -99,7 +137,7 @@ func (s *Server) scoreView(w http.ResponseWriter, r *http.Request, p *org.Princi
 	pg := s.newPage(r, "ui.score.title", "scorecards")
 	unit, period := s.scoreQuery(r, p)
 	d := &scoreData{UnitCode: unit, PeriodKey: period, Kinds: []string{score.Month, score.Quarter, score.Year},
-		CanPublish: score.CanPublish(p), CanFormula: score.CanEditFormula(p)}
+		CanPublish: score.CanPublish(p), CanFormula: score.CanEditFormula(p), CanRecompute: score.CanRecompute(p)}
 	pg.D = d
 	v, err := s.Score.View(r.Context(), p, unit, period)
 	if err != nil {
@@ -119,6 +157,8 @@ func (s *Server) scoreView(w http.ResponseWriter, r *http.Request, p *org.Princi
 		pg.Flash = pg.T("msg.score.published")
 	case "formula":
 		pg.Flash = pg.T("msg.score.formula_saved")
+	case "recompute":
+		pg.Flash = pg.T("msg.score.recompute")
 	}
 	return pg, d, true
 }

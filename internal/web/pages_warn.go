@@ -76,6 +76,8 @@ func parseThresholds(v url.Values) (warn.Thresholds, error) {
 type warnData struct {
 	UnitCode, PeriodKey string
 	Flags               []warn.Flag
+	Snapshot            *warn.Snapshot // nil: computed now
+	CanRecompute        bool
 	Active, Dismissed   int
 	CanDismiss          map[string]bool // by unit code
 	CanThresholds       bool
@@ -89,6 +91,8 @@ func (s *Server) warningsPage(w http.ResponseWriter, r *http.Request, p *org.Pri
 		pg.Flash = pg.T("msg.warn.dismissed")
 	case "thresholds":
 		pg.Flash = pg.T("msg.warn.saved")
+	case "recompute":
+		pg.Flash = pg.T("msg.warn.recompute")
 	}
 	s.renderWarnings(w, r, p, pg, http.StatusOK)
 }
@@ -102,7 +106,8 @@ func (s *Server) renderWarnings(w http.ResponseWriter, r *http.Request, p *org.P
 		s.Score = score.New(s.DB)
 	}
 	unit, period := s.scoreQuery(r, p)
-	d := &warnData{UnitCode: unit, PeriodKey: period, CanDismiss: map[string]bool{}, CanThresholds: warn.CanSetThresholds(p)}
+	d := &warnData{UnitCode: unit, PeriodKey: period, CanDismiss: map[string]bool{}, CanThresholds: warn.CanSetThresholds(p),
+		CanRecompute: warn.CanRecompute(p)}
 	pg.D = d
 	th, err := s.Warn.Thresholds(r.Context())
 	if err != nil {
@@ -119,7 +124,7 @@ func (s *Server) renderWarnings(w http.ResponseWriter, r *http.Request, p *org.P
 			}
 		}
 	}
-	flags, err := s.Warn.List(r.Context(), p, unit, period)
+	flags, snap, err := s.Warn.ListSnapshot(r.Context(), p, unit, period)
 	if err != nil {
 		if e := apperr.As(err); e != nil && e.Kind == apperr.Invalid {
 			status = s.formError(r, pg, "filter", err)
@@ -129,7 +134,7 @@ func (s *Server) renderWarnings(w http.ResponseWriter, r *http.Request, p *org.P
 		s.failPage(w, r, err)
 		return
 	}
-	d.Flags = flags
+	d.Flags, d.Snapshot = flags, snap
 	paths := map[string]bool{}
 	for _, f := range flags {
 		if f.Dismissed != nil {
