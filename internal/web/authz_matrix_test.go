@@ -8,9 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -58,12 +56,9 @@ func (r authzRule) expected(a authzAsker) authzOutcome {
 			return expectAllowed
 		}
 		return expectAnonRefused
-	case a.user == "root":
-		if r.allow == "none" {
-			return expectRefused
-		}
-		return expectAllowed // root administers everything; the matrix checks it may
 	case r.allow == "public":
+		return expectAllowed
+	case a.user == "root" && (r.allow == "root" || r.allowedBy("admin")):
 		return expectAllowed
 	case a.scope == "outside" && r.scoped:
 		return expectRefused
@@ -140,7 +135,7 @@ func (f *authzFixture) authzPath(pattern, side, variant string) string {
 			if s == "named" || s == "none" {
 				s = "a"
 			}
-			if side == "none" {
+			if side == "none" && param == "id" {
 				b.WriteString("987654")
 			} else if v, ok := f.ids[s][k]; ok {
 				b.WriteString(v)
@@ -192,9 +187,6 @@ func readable(r resp) string {
 // with 401/403/404 and nothing of the record in the body, and a refused
 // request changes nothing (the audit trail and the records are as before).
 func TestAuthorizationMatrixEveryRoute(t *testing.T) {
-	if len(authzMatrix) == 0 && os.Getenv("LUOSHI_AUTHZ_DISCOVER") == "" {
-		t.Skip("the matrix is being written")
-	}
 	rdb := storetest.Open(t, store.SQLite)
 	routes := web.New(rdb, &config.Config{DataDir: t.TempDir()}, slog.New(slog.DiscardHandler)).Routes()
 	var missing []string
@@ -298,7 +290,14 @@ func TestAuthorizationMatrixEveryRoute(t *testing.T) {
 							ctype, body = authzBody(f, route, v, side)
 						}
 						c := f.c(t, a.user)
-						before := authzState(t, db)
+						if rule.fresh && a.user != "anonymous" {
+							c = loggedIn(t, f.srv, a.user) // a session of its own: the request may end it
+						}
+						want := rule.expected(a)
+						var before string
+						if want != expectAllowed {
+							before = authzState(t, db)
+						}
 						r := authzDo(c, method, path, ctype, body)
 						n++
 						seen = append(seen, obs{route + " " + v, a, r.Status})
@@ -324,23 +323,41 @@ func TestAuthorizationMatrixEveryRoute(t *testing.T) {
 						if discover {
 							continue
 						}
-						want := rule.expected(a)
+						clueRoute := strings.HasPrefix(strings.TrimPrefix(pattern, "/api/v1"), "/clues/{id}")
+						if a.scope == "named" && !clueRoute {
+							continue // their lists and counts were checked above; the rest is as for their roles
+						}
 						refusedStatus := r.Status == http.StatusForbidden || r.Status == http.StatusNotFound
-						switch want {
-						case expectAllowed:
-							if method == "GET" && (r.Status < 200 || r.Status >= 400) && !rule.notFound {
-								t.Errorf("%s: status %d, the matrix allows it\n%s", where, r.Status, shorten(r.Body))
+						if rule.notFound && want != expectAnonRefused {
+							if r.Status != http.StatusNotFound {
+								t.Errorf("%s: status %d, the fixture's record is not served here: want 404", where, r.Status)
 							}
-							if method != "GET" && (r.Status == 401 || (refusedStatus && !rule.notFound)) {
-								t.Errorf("%s: status %d, the matrix allows it\n%s", where, r.Status, shorten(r.Body))
-							}
-						case expectRefused:
-							if !refusedStatus {
+						} else if rule.weak != "" {
+							switch {
+							case want == expectAllowed && r.Status == 401 && rule.allow != "public":
+								t.Errorf("%s: status 401, the matrix allows it", where)
+							case want == expectRefused && !slices.Contains([]int{400, 403, 404, 409, 415, 422}, r.Status):
 								t.Errorf("%s: status %d, the matrix refuses it\n%s", where, r.Status, shorten(r.Body))
-							}
-						case expectAnonRefused:
-							if r.Status != 401 && !(r.Status == 303 && strings.HasPrefix(r.Location, "/login")) {
+							case want == expectAnonRefused && r.Status != 401 && !(r.Status == 303 && strings.HasPrefix(r.Location, "/login")):
 								t.Errorf("%s: status %d, anonymous must be refused", where, r.Status)
+							}
+						} else {
+							switch want {
+							case expectAllowed:
+								if method == "GET" && (r.Status < 200 || r.Status >= 400) && !rule.notFound {
+									t.Errorf("%s: status %d, the matrix allows it\n%s", where, r.Status, shorten(r.Body))
+								}
+								if method != "GET" && (r.Status == 401 || (refusedStatus && !rule.notFound)) {
+									t.Errorf("%s: status %d, the matrix allows it\n%s", where, r.Status, shorten(r.Body))
+								}
+							case expectRefused:
+								if !refusedStatus {
+									t.Errorf("%s: status %d, the matrix refuses it\n%s", where, r.Status, shorten(r.Body))
+								}
+							case expectAnonRefused:
+								if r.Status != 401 && !(r.Status == 303 && strings.HasPrefix(r.Location, "/login")) {
+									t.Errorf("%s: status %d, anonymous must be refused", where, r.Status)
+								}
 							}
 						}
 						if want != expectAllowed {
@@ -349,11 +366,17 @@ func TestAuthorizationMatrixEveryRoute(t *testing.T) {
 							}
 						}
 						// the named lead is not there for them: the answer is the answer for an id that does not exist
-						if a.scope == "named" && strings.HasPrefix(strings.TrimPrefix(pattern, "/api/v1"), "/clues/{id}") {
+						if a.scope == "named" {
 							r2 := authzDo(c, method, f.authzPath(pattern, "none", v), ctype, body)
-							if r2.Status != r.Status || strings.ReplaceAll(r2.Body, "987654", "") != strings.ReplaceAll(r.Body, f.namedID, "") {
-								t.Errorf("%s: %d, but %d for a lead that does not exist; the bodies must match too\n%s\n---\n%s",
-									where, r.Status, r2.Status, shorten(r.Body), shorten(r2.Body))
+							if r2.Status != r.Status || withoutID(r2.Body, "987654") != withoutID(r.Body, f.namedID) {
+								b1, b2 := withoutID(r.Body, f.namedID), withoutID(r2.Body, "987654")
+								i := 0
+								for i < len(b1) && i < len(b2) && b1[i] == b2[i] {
+									i++
+								}
+								lo := max(i-80, 0)
+								t.Errorf("%s: %d, but %d for a lead that does not exist; the bodies must match too: …%s… / …%s…",
+									where, r.Status, r2.Status, b1[lo:min(i+80, len(b1))], b2[lo:min(i+80, len(b2))])
 							}
 						}
 					}
@@ -377,24 +400,34 @@ func TestAuthorizationMatrixEveryRoute(t *testing.T) {
 	})
 }
 
-var countRE = regexp.MustCompile(`\d+`)
-
 // authzState is a fingerprint of everything a request could change: the
 // audit trail and the number of rows of the tables that hold records.
 func authzState(t *testing.T, db *store.DB) string {
 	t.Helper()
+	var cols []string
+	for _, table := range authzTables {
+		cols = append(cols, "(SELECT COUNT(*) FROM "+table+")")
+	}
+	vals := make([]any, len(authzTables))
+	ns := make([]int64, len(authzTables))
+	for i := range ns {
+		vals[i] = &ns[i]
+	}
+	if err := db.Write.QueryRow(`SELECT ` + strings.Join(cols, ", ")).Scan(vals...); err != nil {
+		t.Fatal(err)
+	}
 	var b strings.Builder
-	for _, table := range []string{"audit_log", "problems", "problem_events", "reports", "report_events", "ratings", "projects",
-		"project_milestones", "pledges", "needs", "study_tasks", "study_reflections", "units", "users", "user_roles", "api_tokens",
-		"saved_filters", "notify_webhooks", "study_refs", "settings", "warn_dismissals", "score_publications", "attachments"} {
-		var n int64
-		if err := db.Write.QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
-			t.Fatalf("%s: %v", table, err)
-		}
-		fmt.Fprintf(&b, "%s=%d ", table, n)
+	for i, table := range authzTables {
+		fmt.Fprintf(&b, "%s=%d ", table, ns[i])
 	}
 	return b.String()
 }
 
-var _ = url.Values{}
-var _ = countRE
+var authzTables = []string{"audit_log", "problems", "problem_events", "reports", "report_events", "ratings", "projects",
+	"project_milestones", "pledges", "needs", "study_tasks", "study_reflections", "units", "users", "user_roles", "api_tokens",
+	"saved_filters", "notify_webhooks", "study_refs", "settings", "warn_dismissals", "score_publications", "attachments"}
+
+// withoutID drops an id from the paths in a page (links, the language switch).
+func withoutID(body, id string) string {
+	return strings.NewReplacer("/"+id, "/", "%2F"+id, "%2F", "%2f"+id, "%2f").Replace(body)
+}
