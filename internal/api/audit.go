@@ -8,6 +8,7 @@ import (
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/audit"
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/report"
 )
 
 // auditBody is one entry of the trail.
@@ -37,7 +38,8 @@ func (s *server) listAudit(w http.ResponseWriter, r *http.Request, p *org.Princi
 	}
 	q := r.URL.Query()
 	f := audit.Filter{ScopePaths: scopes, IncludeUnitless: org.IsRootAdmin(p), Actor: q.Get("actor"),
-		Action: q.Get("action"), ObjectType: q.Get("object_type"), ObjectID: q.Get("object_id"), Limit: 50}
+		Action: q.Get("action"), ObjectType: q.Get("object_type"), ObjectID: q.Get("object_id"), Limit: 50,
+		Hide: report.AuditRecusal(p)}
 	var err error
 	if f.From, err = queryTime(r, "from"); err != nil {
 		return err

@@ -223,6 +223,10 @@ type Filter struct {
 	From, To        int64 // unix ms, inclusive bounds; 0 = open
 	BeforeSeq       int64 // keyset pagination: entries with seq < BeforeSeq
 	Limit           int
+	// Hide, when set, returns an SQL condition over the entry (alias a) that
+	// leaves it out, with its values bound through arg: the entries of a
+	// lead the reader is recused from (report.AuditRecusal).
+	Hide func(arg func(any) string) string
 }
 
 // List returns entries newest first.
@@ -276,6 +280,11 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Entry, error) {
 	}
 	if f.BeforeSeq > 0 {
 		where = append(where, "a.seq < "+arg(f.BeforeSeq))
+	}
+	if f.Hide != nil {
+		if c := f.Hide(arg); c != "" {
+			where = append(where, "NOT ("+c+")")
+		}
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {

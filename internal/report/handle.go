@@ -221,6 +221,22 @@ func recusalSQL(p *org.Principal, arg func(any) string) string {
 	return ` AND NOT EXISTS (SELECT 1 FROM report_named n WHERE n.report_id = r.id AND (` + strings.Join(cond, " OR ") + `))`
 }
 
+// AuditRecusal is the audit trail's counterpart of recusalSQL: the entries
+// about a report (object type "report", object id its number) that p is
+// recused from, as an audit.Filter.Hide condition. Without it the trail (and
+// the 工作台's latest entries) would show a named person the number of the
+// lead against them.
+func AuditRecusal(p *org.Principal) func(arg func(any) string) string {
+	return func(arg func(any) string) string {
+		cond := []string{"n.user_id = " + arg(p.UserID)}
+		for _, s := range org.LeadScopes(p) {
+			cond = append(cond, store.Subtree("n.unit_path", s, arg))
+		}
+		return `a.object_type = 'report' AND EXISTS (SELECT 1 FROM reports r JOIN report_named n ON n.report_id = r.id
+			WHERE r.number = a.object_id AND (` + strings.Join(cond, " OR ") + `))`
+	}
+}
+
 // scopeSQL restricts to the handling units p may perform a in, and applies recusal.
 func scopeSQL(p *org.Principal, a org.Action, arg func(any) string) (string, bool) {
 	scopes := org.ScopePaths(p, a)

@@ -26,6 +26,7 @@ func auditScope(p *org.Principal, f audit.Filter) audit.Filter {
 		f.ScopePaths = []string{} // non-nil: no scope means no entries
 	}
 	f.IncludeUnitless = org.IsRootAdmin(p)
+	f.Hide = report.AuditRecusal(p)
 	return f
 }
 
