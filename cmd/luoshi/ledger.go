@@ -169,7 +169,7 @@ func ledgerImport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	l := ledger.New(db, attach.New(cfg.AttachmentsDir()))
+	l := ledger.New(db, attach.NewOn(cfg.Files()))
 	// the preview: every row is checked before anything is written
 	if err := l.CheckImport(ctx, p, unit, sheet); err != nil {
 		return err
@@ -256,7 +256,7 @@ func ledgerExport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	l := ledger.New(db, attach.New(cfg.AttachmentsDir()))
+	l := ledger.New(db, attach.NewOn(cfg.Files()))
 	n, err := l.Export(ctx, p, f, tmp)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr

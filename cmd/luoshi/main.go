@@ -25,6 +25,7 @@ import (
 	"github.com/luoshi/luoshi/internal/audit"
 	"github.com/luoshi/luoshi/internal/auth"
 	"github.com/luoshi/luoshi/internal/backup"
+	"github.com/luoshi/luoshi/internal/blob"
 	"github.com/luoshi/luoshi/internal/config"
 	"github.com/luoshi/luoshi/internal/demo"
 	"github.com/luoshi/luoshi/internal/i18n"
@@ -193,9 +194,10 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(cfg.AttachmentsDir(), 0o700); err != nil && db.Dialect == store.SQLite {
+	if err := checkFiles(ctx, cfg, db.Dialect == store.SQLite); err != nil {
 		return err
 	}
+	log.Info("attachments", "store", cfg.Files().String())
 
 	var logins []demo.Login
 	loaded, err := demo.Loaded(ctx, db)
@@ -207,11 +209,12 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 		if logins, err = demo.Load(ctx, db, cfg.AdminPassword); err != nil {
 			return fmt.Errorf("load demo: %w", err)
 		}
-		l := ledger.New(db, attach.New(cfg.AttachmentsDir()))
+		l := ledger.New(db, attach.NewOn(cfg.Files()))
 		if _, err := demo.LoadLedger(ctx, db, l); err != nil {
 			return fmt.Errorf("load demo ledger: %w", err)
 		}
 		reports := report.New(db, cfg.AttachmentsDir(), report.VaultSealer{V: v}, report.Scrubbed)
+		reports.Blobs = cfg.Files()
 		if _, err := demo.LoadReports(ctx, db, reports, l); err != nil {
 			return fmt.Errorf("load demo reports: %w", err)
 		}
@@ -452,11 +455,11 @@ func backupCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	n, err := backup.Write(context.Background(), db, cfg.AttachmentsDir(), out)
+	n, err := backup.WriteFrom(context.Background(), db, cfg.Files(), out)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "backup written to %s (%d files)\n", out, n)
+	fmt.Fprintf(stdout, "backup written to %s (%d files; attachments copied from %s)\n", out, n, cfg.Files())
 	return nil
 }
 
@@ -477,12 +480,29 @@ func restoreCmd(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
 	}
-	n, err := backup.Restore(in, cfg.DataDir)
+	n, err := backup.RestoreTo(in, cfg.DataDir, cfg.Files())
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "restored %d files into %s; the backup holds no master key: copy %s from your key backup into it, then start it with: luoshi serve --data %s\n",
 		n, cfg.DataDir, vault.KeyFileName, filepath.Clean(cfg.DataDir))
+	return nil
+}
+
+// checkFiles makes sure uploads can be stored before serving: the folder
+// exists (a PostgreSQL node may start without one: an upload then fails
+// alone), or the bucket answers with the configured keys.
+func checkFiles(ctx context.Context, cfg *config.Config, sqlite bool) error {
+	switch b := cfg.Files().(type) {
+	case *blob.Dir:
+		if err := os.MkdirAll(b.Root, 0o700); err != nil && sqlite {
+			return err
+		}
+	case *blob.S3:
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		return b.Check(ctx)
+	}
 	return nil
 }
 

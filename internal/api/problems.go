@@ -425,7 +425,7 @@ func (s *server) problemAttachment(w http.ResponseWriter, r *http.Request, p *or
 	if err != nil {
 		return err
 	}
-	file, err := s.Ledger.Files.Open(f)
+	file, err := s.Ledger.Files.Open(r.Context(), f)
 	if err != nil {
 		return err
 	}

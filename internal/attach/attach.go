@@ -1,7 +1,8 @@
 // Package attach keeps uploaded files (evidence, documents): the bytes in a
-// content-addressed folder, the metadata in the attachments table. A file is
-// written and synced before the row that names it commits, so an acknowledged
-// upload survives a crash; a crash in between leaves only an orphan file.
+// content-addressed blob store (a folder or an S3 bucket, internal/blob), the
+// metadata in the attachments table. A file is stored durably before the row
+// that names it commits, so an acknowledged upload survives a crash; a crash
+// in between leaves only an orphan object.
 package attach
 
 import (
@@ -14,26 +15,40 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/luoshi/luoshi/internal/apperr"
+	"github.com/luoshi/luoshi/internal/blob"
 	"github.com/luoshi/luoshi/internal/store"
 )
 
 // DefaultMaxSize is the largest file accepted unless configured otherwise.
 const DefaultMaxSize = 20 << 20
 
-// Store writes and reads attachment bytes under Dir.
+// Store writes and reads attachment bytes in a blob store: the folder Dir,
+// or Blobs when set (an S3 bucket).
 type Store struct {
 	Dir     string
+	Blobs   blob.Store
 	MaxSize int64
 }
 
-// New returns a store rooted at dir.
-func New(dir string) *Store { return &Store{Dir: dir, MaxSize: DefaultMaxSize} }
+// New returns a store rooted at the folder dir.
+func New(dir string) *Store {
+	return &Store{Dir: dir, Blobs: blob.NewDir(dir), MaxSize: DefaultMaxSize}
+}
+
+// NewOn returns a store over b (a folder or a bucket).
+func NewOn(b blob.Store) *Store { return &Store{Blobs: b, MaxSize: DefaultMaxSize} }
+
+func (s *Store) blobs() blob.Store {
+	if s.Blobs == nil {
+		return blob.NewDir(s.Dir)
+	}
+	return s.Blobs
+}
 
 // File is an attachment's metadata.
 type File struct {
@@ -101,8 +116,9 @@ func CleanName(name string) (string, error) {
 }
 
 // Put stores the bytes of r under the name and records them, in q (usually
-// the transaction that links the file to its record). The bytes are synced to
-// disk before Put returns.
+// the transaction that links the file to its record). The bytes are durable
+// in the blob store (synced to disk, or acknowledged by S3) before Put
+// returns, so before the row that names them can commit.
 func (s *Store) Put(ctx context.Context, q store.Queryer, actorID int64, name string, r io.Reader) (File, error) {
 	name, err := CleanName(name)
 	if err != nil {
@@ -116,18 +132,14 @@ func (s *Store) Put(ctx context.Context, q store.Queryer, actorID int64, name st
 	if max <= 0 {
 		max = DefaultMaxSize
 	}
-	if err := os.MkdirAll(filepath.Join(s.Dir, "tmp"), 0o750); err != nil {
-		return File{}, err
-	}
-	tmp, err := os.CreateTemp(filepath.Join(s.Dir, "tmp"), "up-*")
+	w, err := s.blobs().Create(ctx)
 	if err != nil {
 		return File{}, err
 	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	defer tmp.Close()
+	defer w.Abort() // a no-op once committed
 	h := sha256.New()
 	var head headBuffer
-	n, err := io.Copy(io.MultiWriter(tmp, h, &head), io.LimitReader(r, max+1))
+	n, err := io.Copy(io.MultiWriter(w, h, &head), io.LimitReader(r, max+1))
 	if err != nil {
 		return File{}, fmt.Errorf("attachment upload: %w", err)
 	}
@@ -140,25 +152,9 @@ func (s *Store) Put(ctx context.Context, q store.Queryer, actorID int64, name st
 	if !kind.magic(head.b) {
 		return File{}, apperr.Invalidf("file", "err.attach.content", name)
 	}
-	if err := tmp.Sync(); err != nil {
-		return File{}, err
-	}
-	if err := tmp.Close(); err != nil {
-		return File{}, err
-	}
 	sum := hex.EncodeToString(h.Sum(nil))
-	dst := s.path(sum)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+	if err := w.Commit(Key(sum)); err != nil {
 		return File{}, err
-	}
-	if _, err := os.Stat(dst); errors.Is(err, os.ErrNotExist) {
-		if err := os.Rename(tmp.Name(), dst); err != nil {
-			return File{}, err
-		}
-		if d, err := os.Open(filepath.Dir(dst)); err == nil {
-			d.Sync() // make the rename durable
-			d.Close()
-		}
 	}
 	f := File{SHA256: sum, Name: name, MIME: kind.mime, Size: n, CreatedAt: store.Now()}
 	err = q.QueryRowContext(ctx, `INSERT INTO attachments (sha256, name, mime, size, created_by, created_at)
@@ -173,7 +169,14 @@ func nullID(id int64) any {
 	return id
 }
 
-func (s *Store) path(sum string) string { return filepath.Join(s.Dir, sum[:2], sum[2:4], sum) }
+// Key is where the bytes of the file with this SHA-256 live in the blob
+// store: ab/cd/abcd... (the folder layout of every earlier version).
+func Key(sum string) string {
+	if len(sum) < 4 {
+		return sum
+	}
+	return sum[:2] + "/" + sum[2:4] + "/" + sum
+}
 
 // Get loads an attachment's metadata (no authorization: callers decide).
 func Get(ctx context.Context, q store.Queryer, id int64) (File, error) {
@@ -187,7 +190,9 @@ func Get(ctx context.Context, q store.Queryer, id int64) (File, error) {
 }
 
 // Open opens the bytes of f for reading.
-func (s *Store) Open(f File) (*os.File, error) { return os.Open(s.path(f.SHA256)) }
+func (s *Store) Open(ctx context.Context, f File) (blob.Object, error) {
+	return s.blobs().Open(ctx, Key(f.SHA256))
+}
 
 // headBuffer keeps the first 512 bytes written to it, for content sniffing.
 type headBuffer struct{ b []byte }

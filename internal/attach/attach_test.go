@@ -11,6 +11,8 @@ import (
 
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/attach"
+	"github.com/luoshi/luoshi/internal/blob"
+	"github.com/luoshi/luoshi/internal/blob/blobtest"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/store/storetest"
 )
@@ -21,9 +23,24 @@ var ctx = context.Background()
 var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89" +
 	"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa75\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
 
-func TestPutAndOpen(t *testing.T) {
+// each runs fn on every database engine with both blob stores: a folder
+// and an S3 bucket on an in-process S3-compatible server.
+func each(t *testing.T, fn func(t *testing.T, db *store.DB, s *attach.Store, b blob.Store)) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		s := attach.New(t.TempDir())
+		blobtest.Each(t, func(t *testing.T, b blob.Store) { fn(t, db, attach.NewOn(b), b) })
+	})
+}
+
+func objects(t *testing.T, b blob.Store) []string {
+	var keys []string
+	if err := b.Walk(ctx, "", func(k string, _ int64) error { keys = append(keys, k); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+func TestPutAndOpen(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB, s *attach.Store, b blob.Store) {
 		f, err := s.Put(ctx, db.Write, 0, `C:\照片\现场.PNG`, bytes.NewReader(pngBytes))
 		if err != nil {
 			t.Fatal(err)
@@ -36,13 +53,13 @@ func TestPutAndOpen(t *testing.T) {
 		if err != nil || got != f {
 			t.Fatalf("get %v %+v", err, got)
 		}
-		r, err := s.Open(got)
+		r, err := s.Open(ctx, got)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := io.ReadAll(r)
+		got2, _ := io.ReadAll(r)
 		r.Close()
-		if !bytes.Equal(b, pngBytes) {
+		if !bytes.Equal(got2, pngBytes) {
 			t.Fatal("bytes differ")
 		}
 		// the same content twice is stored once, recorded twice
@@ -50,12 +67,61 @@ func TestPutAndOpen(t *testing.T) {
 		if err != nil || g.ID == f.ID || g.SHA256 != f.SHA256 {
 			t.Fatalf("second put %v %+v", err, g)
 		}
+		if keys := objects(t, b); len(keys) != 1 || keys[0] != attach.Key(f.SHA256) {
+			t.Fatalf("objects %q", keys)
+		}
+	})
+}
+
+// TestStoredBeforeRow: the bytes are in the store when Put returns, before
+// the transaction that names them commits; a store that fails leaves no row.
+func TestStoredBeforeRow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		srv := blobtest.NewServer(t, "evidence")
+		env := srv.Env("evidence")
+		b, err := blob.Open("s3://evidence/luoshi", "", func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := attach.NewOn(b)
+		tx, err := db.Write.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := s.Put(ctx, tx, 0, "整改前.png", bytes.NewReader(pngBytes))
+		if err != nil {
+			tx.Rollback()
+			t.Fatal(err)
+		}
+		// before the commit, the object is already readable
+		if ok, err := b.Exists(ctx, attach.Key(f.SHA256)); !ok || err != nil {
+			tx.Rollback()
+			t.Fatalf("object missing before commit: %v %v", ok, err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		srv.Close() // the storage goes away
+		tx, err = db.Write.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		if _, err := s.Put(ctx, tx, 0, "整改后.txt", strings.NewReader("已整改")); err == nil {
+			t.Fatal("put succeeded with the storage down")
+		}
+		var n int
+		tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM attachments`).Scan(&n)
+		if n != 1 {
+			t.Fatalf("%d rows, want 1", n)
+		}
 	})
 }
 
 func TestPutRefuses(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		s := attach.New(t.TempDir())
+	each(t, func(t *testing.T, db *store.DB, s *attach.Store, b blob.Store) {
+		var before int
+		db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM attachments`).Scan(&before)
 		s.MaxSize = 1 << 10
 		for _, tc := range []struct {
 			name, file string
@@ -79,8 +145,11 @@ func TestPutRefuses(t *testing.T) {
 		}
 		var n int
 		db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM attachments`).Scan(&n)
-		if n != 0 {
-			t.Fatalf("%d rows after refusals", n)
+		if n != before {
+			t.Fatalf("%d rows after refusals", n-before)
+		}
+		if keys := objects(t, b); len(keys) != 0 {
+			t.Fatalf("objects after refusals: %q", keys)
 		}
 		if _, err := s.Put(ctx, db.Write, 0, "说明.txt", strings.NewReader("整改说明:已完成。")); err != nil {
 			t.Fatal(err)

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/luoshi/luoshi/internal/blob"
 )
 
 // Config is everything a luoshi process can be told.
@@ -39,6 +41,12 @@ type Config struct {
 	PublicPerDay int
 	SMTP         SMTP // email reminders (smtp.go)
 
+	// Attachments is where uploaded files live: "" = DataDir/attachments,
+	// a folder, or s3://BUCKET/PREFIX with LUOSHI_S3_* for the endpoint and
+	// keys (internal/blob). Validate opens it into Blobs.
+	Attachments string
+	Blobs       blob.Store
+
 	// RoutingConfidence is the confidence (percent) below which no routing
 	// is suggested (internal/search); 0 = the classifier's default, 60.
 	RoutingConfidence int
@@ -64,6 +72,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 	fs.IntVar(&c.PublicPerDay, "public-per-day", envInt("LUOSHI_PUBLIC_PER_DAY", 20), "public reports per client address and day; 0 = no cap (LUOSHI_PUBLIC_PER_DAY)")
 	fs.IntVar(&c.RoutingConfidence, "routing-confidence", envInt("LUOSHI_ROUTING_CONFIDENCE", 60), "routing suggestions only at or above this confidence, percent (LUOSHI_ROUTING_CONFIDENCE)")
 	fs.DurationVar(&c.ScoreEvery, "score-every", envDuration("LUOSHI_SCORE_EVERY", 15*time.Minute), "recompute the unpublished scorecards and warnings this often (LUOSHI_SCORE_EVERY)")
+	fs.StringVar(&c.Attachments, "attachments", env("LUOSHI_ATTACHMENTS", ""), "uploaded files: a folder, or s3://BUCKET/PREFIX with LUOSHI_S3_ENDPOINT, LUOSHI_S3_ACCESS_KEY, LUOSHI_S3_SECRET_KEY, LUOSHI_S3_REGION; default DATA/attachments (LUOSHI_ATTACHMENTS)")
 	c.AdminPassword = os.Getenv("LUOSHI_ADMIN_PASSWORD")
 	c.MasterKey = os.Getenv("LUOSHI_MASTER_KEY")
 	c.SMTP.register(fs)
@@ -128,6 +137,13 @@ func (c *Config) Validate() error {
 	if err := c.SMTP.validate(); err != nil {
 		errs = append(errs, err)
 	}
+	if c.Blobs == nil {
+		b, err := blob.Open(c.Attachments, c.AttachmentsDir(), os.Getenv)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.Blobs = b
+	}
 	return errors.Join(errs...)
 }
 
@@ -174,8 +190,18 @@ func (c *Config) DatabaseTarget() string {
 	return filepath.Join(c.DataDir, "luoshi.db")
 }
 
-// AttachmentsDir is where uploaded files are kept.
+// AttachmentsDir is where uploaded files are kept unless --attachments
+// says otherwise.
 func (c *Config) AttachmentsDir() string { return filepath.Join(c.DataDir, "attachments") }
+
+// Files is the blob store of uploaded files: Blobs, or the attachments
+// folder of a Config that was not validated.
+func (c *Config) Files() blob.Store {
+	if c.Blobs != nil {
+		return c.Blobs
+	}
+	return blob.NewDir(c.AttachmentsDir())
+}
 
 func env(k, def string) string {
 	if v, ok := os.LookupEnv(k); ok && v != "" {

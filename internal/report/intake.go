@@ -122,7 +122,7 @@ func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, fil
 			}
 		}
 		for _, f := range cleaned {
-			sf, err := r.storeFile(p.wrapped, p.receipt, f)
+			sf, err := r.storeFile(ctx, p.wrapped, p.receipt, f)
 			if err != nil {
 				return Receipt{}, err
 			}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"os"
 	"strconv"
 	"time"
 
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/audit"
+	"github.com/luoshi/luoshi/internal/blob"
 )
 
 // event is one timeline entry being written.
@@ -312,7 +312,7 @@ func (r *Reports) openFile(ctx context.Context, id int64, receipt string, wrappe
 		if f.ID != fileID {
 			continue
 		}
-		ct, err := os.ReadFile(r.sealedPath(f.sha))
+		ct, err := blob.ReadAll(ctx, r.blobs(), sealedKey(f.sha))
 		if err != nil {
 			return File{}, nil, err
 		}

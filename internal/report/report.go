@@ -8,11 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/luoshi/luoshi/internal/blob"
 	"github.com/luoshi/luoshi/internal/calendar"
 	"github.com/luoshi/luoshi/internal/store"
 )
@@ -60,7 +59,8 @@ var DefaultRules = Rules{AckDays: 5, ConcludeDays: 60, FeedbackDays: 15, LockAft
 // Reports is the reporting channel over one database and folder of sealed files.
 type Reports struct {
 	DB     *store.DB
-	Dir    string // sealed files live under Dir/sealed
+	Dir    string     // the attachments folder (sealed files under Dir/sealed) when Blobs is nil
+	Blobs  blob.Store // where sealed files live, under sealed/; New sets the folder Dir
 	Seal   Sealer
 	Clean  Cleaner
 	Rules  Rules
@@ -83,13 +83,21 @@ func (noKey) NewKey() ([]byte, error)             { return nil, errNoKey }
 func (noKey) Seal(_, _, _ []byte) ([]byte, error) { return nil, errNoKey }
 func (noKey) Open(_, _, _ []byte) ([]byte, error) { return nil, errNoKey }
 
-// New returns the channel. dir is the attachments folder; a nil Sealer
+// New returns the channel. dir is the attachments folder (set Blobs after
+// New to keep sealed files elsewhere, such as an S3 bucket); a nil Sealer
 // refuses every operation.
 func New(db *store.DB, dir string, s Sealer, c Cleaner) *Reports {
 	if s == nil {
 		s = noKey{}
 	}
-	return &Reports{DB: db, Dir: dir, Seal: s, Clean: c, Rules: DefaultRules, Clock: time.Now, salted: &saltCache{}}
+	return &Reports{DB: db, Dir: dir, Blobs: blob.NewDir(dir), Seal: s, Clean: c, Rules: DefaultRules, Clock: time.Now, salted: &saltCache{}}
+}
+
+func (r *Reports) blobs() blob.Store {
+	if r.Blobs == nil {
+		return blob.NewDir(r.Dir)
+	}
+	return r.Blobs
 }
 
 func (r *Reports) now() time.Time {
@@ -130,9 +138,9 @@ func (r *Reports) openJSON(wrapped, ct []byte, receipt, part string, v any) erro
 	return json.Unmarshal(b, v)
 }
 
-// sealedPath is where a sealed file's bytes live.
-func (r *Reports) sealedPath(sum string) string {
-	return filepath.Join(r.Dir, "sealed", sum[:2], sum[2:4], sum)
+// sealedKey is where a sealed file's bytes live in the blob store.
+func sealedKey(sum string) string {
+	return "sealed/" + sum[:2] + "/" + sum[2:4] + "/" + sum
 }
 
 // sealedFile is a file sealed and written, ready for its row.
@@ -146,7 +154,7 @@ type sealedFile struct {
 // storeFile seals a cleaned file and writes it, synced, before the row that
 // names it is committed: an acknowledged upload survives a crash (a crash in
 // between leaves an orphan file that nothing names, and it decrypts for no one).
-func (r *Reports) storeFile(wrapped []byte, receipt string, f CleanFile) (sealedFile, error) {
+func (r *Reports) storeFile(ctx context.Context, wrapped []byte, receipt string, f CleanFile) (sealedFile, error) {
 	plain := sha256.Sum256(f.Data)
 	sf := sealedFile{plainSum: hex.EncodeToString(plain[:]), mime: f.MIME, size: len(f.Data)}
 	ct, err := r.Seal.Seal(wrapped, f.Data, aad(receipt, "file/"+sf.plainSum))
@@ -155,7 +163,7 @@ func (r *Reports) storeFile(wrapped []byte, receipt string, f CleanFile) (sealed
 	}
 	sum := sha256.Sum256(ct)
 	sf.sum = hex.EncodeToString(sum[:])
-	if err := writeSynced(r.sealedPath(sf.sum), ct); err != nil {
+	if err := blob.Put(ctx, r.blobs(), sealedKey(sf.sum), ct); err != nil {
 		return sf, err
 	}
 	sf.name, err = r.Seal.Seal(wrapped, []byte(f.Name), aad(receipt, "filename/"+sf.plainSum))
@@ -170,44 +178,11 @@ func (r *Reports) insertFile(ctx context.Context, tx *sql.Tx, reportID, eventID 
 
 // writeSealed stores a file of an existing report inside tx.
 func (r *Reports) writeSealed(ctx context.Context, tx *sql.Tx, wrapped []byte, receipt string, reportID, eventID int64, f CleanFile) error {
-	sf, err := r.storeFile(wrapped, receipt, f)
+	sf, err := r.storeFile(ctx, wrapped, receipt, f)
 	if err != nil {
 		return err
 	}
 	return r.insertFile(ctx, tx, reportID, eventID, sf)
-}
-
-func writeSynced(path string, data []byte) error {
-	if _, err := os.Stat(path); err == nil {
-		return nil // content-addressed: already there
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".up-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }
 
 func nullID(id int64) any {

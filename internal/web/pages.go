@@ -573,7 +573,7 @@ func (s *Server) serveAttachment(w http.ResponseWriter, r *http.Request, files *
 		s.failPage(w, r, err)
 		return
 	}
-	file, err := files.Open(f)
+	file, err := files.Open(r.Context(), f)
 	if err != nil {
 		s.failPage(w, r, err)
 		return

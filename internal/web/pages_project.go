@@ -458,7 +458,7 @@ func (s *Server) projectPhoto(w http.ResponseWriter, r *http.Request) {
 		s.failPage(w, r, err)
 		return
 	}
-	file, err := s.Projects.Files.Open(f)
+	file, err := s.Projects.Files.Open(r.Context(), f)
 	if err != nil {
 		s.failPage(w, r, err)
 		return

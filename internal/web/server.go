@@ -81,10 +81,11 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 		pools["read"] = db.Read
 	}
 	s := &Server{DB: db, Cfg: cfg, Policy: pol, Log: log, Metrics: metrics.New(pools), mux: http.NewServeMux(),
-		Ledger: ledger.New(db, attach.New(cfg.AttachmentsDir()))}
+		Ledger: ledger.New(db, attach.NewOn(cfg.Files()))}
 	// The reporting channel seals with the master key of the data folder (or
 	// LUOSHI_MASTER_KEY); serve has checked it against the database already.
 	s.Reports = report.New(db, cfg.AttachmentsDir(), nil, report.Scrubbed)
+	s.Reports.Blobs = cfg.Files()
 	s.Reports.Rules.PerDay = cfg.PublicPerDay
 	if cfg.DataDir != "" || cfg.MasterKey != "" {
 		if v, err := vault.LoadKey(cfg.DataDir, cfg.MasterKey); err != nil {
