@@ -203,6 +203,7 @@ var authzMatrix = map[string]authzRule{
 	"POST /users/{username}/email":                     {allow: "admin", scoped: true},
 	"POST /account/email":                              {allow: "staff"},
 	"POST /scorecards/publish":                         {allow: "root"},
+	"POST /scorecards/recompute":                       {allow: "root"},
 	"POST /scorecards/formula":                         {allow: "root", weak: "the formula's fields"},
 	"POST /warnings/dismiss":                           {allow: "admin leader deputy handler inspector discipline", weak: "no warning to dismiss"},
 	"POST /warnings/thresholds":                        {allow: "root", weak: "the thresholds' fields"},
