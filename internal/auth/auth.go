@@ -198,10 +198,13 @@ func Authenticate(ctx context.Context, db *store.DB, pol Policy, token string) (
 	}
 	s := &Session{ID: HashSecret(token)}
 	var mustChange int
-	err := db.Read.QueryRowContext(ctx, `SELECT s.user_id, s.stage, s.created_at, s.last_seen_at, s.expires_at, u.must_change_pw
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`, s.ID).
-		Scan(&s.UserID, &s.Stage, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &mustChange)
-	if errors.Is(err, sql.ErrNoRows) {
+	var disabled int64
+	err := db.Read.QueryRowContext(ctx, `SELECT s.user_id, s.stage, s.created_at, s.last_seen_at, s.expires_at, u.must_change_pw,
+		COALESCE(u.disabled_at, 0) FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`, s.ID).
+		Scan(&s.UserID, &s.Stage, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &mustChange, &disabled)
+	// a disabled person's sessions stop at once, on every node (the principal
+	// itself may come from a cache a few seconds old)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && disabled != 0) {
 		return nil, apperr.ErrUnauthorized
 	}
 	if err != nil {

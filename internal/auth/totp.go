@@ -149,7 +149,9 @@ func useCode(ctx context.Context, tx *sql.Tx, userID int64, code string, enablin
 // ConfirmTOTP activates the pending secret when code matches it. When the
 // session was waiting for enrolment, it becomes a full session.
 func ConfirmTOTP(ctx context.Context, db *store.DB, userID int64, sessionID, code string) error {
+	defer org.PrincipalChanged() // the principal carries the second-factor flag
 	return db.Tx(ctx, func(tx *sql.Tx) error {
+		org.PrincipalChanged()
 		if err := useCode(ctx, tx, userID, code, true); err != nil {
 			return err
 		}
@@ -231,7 +233,9 @@ func DisableTOTP(ctx context.Context, db *store.DB, p *org.Principal, username s
 			return apperr.New(apperr.Conflict, "totp_required", "", "err.totp.required_for_role")
 		}
 	}
+	defer org.PrincipalChanged() // the principal carries the second-factor flag
 	return db.Tx(ctx, func(tx *sql.Tx) error {
+		org.PrincipalChanged()
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL WHERE id = $1`, u.ID); err != nil {
 			return err
 		}

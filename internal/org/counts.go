@@ -62,15 +62,20 @@ type bigTotalEntry struct {
 	at      time.Time
 }
 
+type bigTotalKey struct {
+	db *store.DB // held: a closed database's address is not reused while its entries live
+	q  string    // the query and its arguments
+}
+
 var bigTotals struct {
 	mu sync.Mutex
-	m  map[string]bigTotalEntry
+	m  map[bigTotalKey]bigTotalEntry
 }
 
 // countRows runs a COUNT(*) query on the read pool, answering a large total
 // from the cache when it is still current.
 func countRows(ctx context.Context, db *store.DB, query string, args []any) (int, error) {
-	key := fmt.Sprintf("%p\x00%s\x00%v", db, query, args)
+	key := bigTotalKey{db, fmt.Sprintf("%s\x00%v", query, args)}
 	v := TreeVersion()
 	bigTotals.mu.Lock()
 	e, ok := bigTotals.m[key]
@@ -85,7 +90,7 @@ func countRows(ctx context.Context, db *store.DB, query string, args []any) (int
 	if n >= bigTotal {
 		bigTotals.mu.Lock()
 		if bigTotals.m == nil || len(bigTotals.m) >= bigTotalsKept {
-			bigTotals.m = map[string]bigTotalEntry{}
+			bigTotals.m = map[bigTotalKey]bigTotalEntry{}
 		}
 		bigTotals.m[key] = bigTotalEntry{n: n, version: v, at: time.Now()}
 		bigTotals.mu.Unlock()

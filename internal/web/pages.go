@@ -152,6 +152,8 @@ var funcs = template.FuncMap{
 		}
 		return out
 	},
+	"treeRows":   treeRows,   // a unit tree level (rows.go)
+	"peopleRows": peopleRows, // the rows of a people table (rows.go)
 	// dict passes several values to a partial: dict "Pg" $ "Name" "unit_code"
 	"dict": func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)

@@ -375,7 +375,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			uid, tid, err := auth.AuthenticateToken(ctx, s.DB, strings.TrimSpace(tok))
 			if err == nil {
 				var p *org.Principal
-				if p, err = org.LoadPrincipal(ctx, s.DB.Read, uid); err == nil {
+				if p, err = org.CachedPrincipal(ctx, s.DB, uid); err == nil {
 					p.TokenID = tid
 					next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(ctx, p, nil)))
 					return
@@ -392,7 +392,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			sess, err := auth.Authenticate(ctx, s.DB, s.Policy, c.Value)
 			switch {
 			case err == nil && sess.Stage == auth.StageFull:
-				p, perr := org.LoadPrincipal(ctx, s.DB.Read, sess.UserID)
+				p, perr := org.CachedPrincipal(ctx, s.DB, sess.UserID)
 				if perr == nil {
 					ctx = auth.WithPrincipal(ctx, p, sess)
 				} else {
