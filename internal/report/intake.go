@@ -68,11 +68,15 @@ func (r *Reports) SelfReport(ctx context.Context, p *org.Principal, in Input, fi
 }
 
 // pending is a submission prepared outside any transaction: validated,
-// cleaned, sealed, its files written and its key hashed. Only rows remain.
+// routed, cleaned, sealed, its files written and its key hashed. Only rows
+// remain, so the single writer spends its time on SQL alone.
 type pending struct {
 	self     *org.Principal
 	in       Input
 	addr     string
+	unitID   int64
+	handling int64       // the unit whose discipline office takes it
+	named    []org.Named // the people it names, for recusal
 	receipt  string
 	keyHash  string
 	wrapped  []byte
@@ -82,6 +86,7 @@ type pending struct {
 	ackDue   string
 	today    time.Time
 
+	id     int64  // set by the commit
 	number string // set by the commit
 	err    error
 	done   chan struct{}
@@ -99,13 +104,18 @@ func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, fil
 	if err != nil {
 		return Receipt{}, err
 	}
+	unit, handling, named, err := route(ctx, r.DB.Read, in, self)
+	if err != nil {
+		return Receipt{}, err
+	}
 	key := NewKey()
 	today := r.today()
 	ackDue, err := r.due(ctx, ackDays)
 	if err != nil {
 		return Receipt{}, err
 	}
-	p := &pending{self: self, in: in, addr: addr, keyHash: HashKey(key), ackDue: ackDue, today: today}
+	p := &pending{self: self, in: in, addr: addr, unitID: unit.ID, handling: handling.ID, named: named,
+		keyHash: HashKey(key), ackDue: ackDue, today: today}
 	for range 3 {
 		p.receipt, p.files, p.err = NewReceipt(), nil, nil
 		if p.wrapped, err = r.Seal.NewKey(); err != nil {
@@ -179,12 +189,22 @@ func (r *Reports) commitGrouped(p *pending) {
 
 const maxBatch = 128
 
-// commitBatch writes a batch in one transaction. Each submission sits in a
-// savepoint of its own, so one that fails (an unknown unit, the day's cap)
-// fails alone; a failed commit fails them all.
+// commitBatch writes a batch in one transaction: a handful of multi-row
+// statements for the whole batch (batch.go). Should any of them fail (a
+// receipt drawn twice, a unit deleted meanwhile), the transaction is rolled
+// back and the batch is written again one submission at a time, each in a
+// savepoint of its own, so the one that fails fails alone. A failed commit
+// fails them all.
 func (r *Reports) commitBatch(batch []*pending) {
 	ctx := context.Background() // the batch outlives any one request
-	err := r.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err := r.DB.Tx(ctx, func(tx *sql.Tx) error { return r.insertBatch(ctx, tx, batch) })
+	if err == nil {
+		return
+	}
+	for _, p := range batch {
+		p.err, p.id, p.number = nil, 0, ""
+	}
+	err = r.DB.Tx(ctx, func(tx *sql.Tx) error {
 		for _, p := range batch {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT sub`); err != nil {
 				return err
@@ -210,7 +230,26 @@ func (r *Reports) commitBatch(batch []*pending) {
 	}
 }
 
-// insert writes one prepared submission's rows.
+// route finds the unit a report is about, the unit whose discipline office
+// takes it and the people it names. It reads outside the writer, before the
+// submission queues for the commit: what it reads is the state of a moment
+// before the commit, as if the submission had arrived that moment earlier.
+func route(ctx context.Context, q store.Queryer, in Input, self *org.Principal) (unit, handling org.Unit, named []org.Named, err error) {
+	unit, err = org.UnitByCode(ctx, q, in.UnitCode)
+	if err != nil || unit.Closed {
+		return unit, handling, nil, apperr.Invalidf("unit_code", "err.report.unit_code.unknown", in.UnitCode)
+	}
+	if handling, err = handlingUnit(ctx, q, unit); err != nil {
+		return
+	}
+	if named, err = matchNamed(ctx, q, handling, in.Accused, self); err != nil {
+		return
+	}
+	handling, err = recuseLeaders(ctx, q, handling, named)
+	return
+}
+
+// insert writes one prepared submission's rows (the slow path of commitBatch).
 func (r *Reports) insert(ctx context.Context, tx *sql.Tx, p *pending) error {
 	in := p.in
 	if p.self == nil {
@@ -218,63 +257,58 @@ func (r *Reports) insert(ctx context.Context, tx *sql.Tx, p *pending) error {
 			return err
 		}
 	}
-	unit, err := org.UnitByCode(ctx, tx, in.UnitCode)
-	if err != nil || unit.Closed {
-		return apperr.Invalidf("unit_code", "err.report.unit_code.unknown", in.UnitCode)
-	}
-	handling, err := handlingUnit(ctx, tx, unit)
-	if err != nil {
-		return err
-	}
-	named, err := matchNamed(ctx, tx, handling, in.Accused, p.self)
-	if err != nil {
-		return err
-	}
-	if handling, err = recuseLeaders(ctx, tx, handling, named); err != nil {
-		return err
-	}
 	n, err := store.Next(ctx, tx, "report-"+strconv.Itoa(p.today.Year()))
 	if err != nil {
 		return err
 	}
-	p.number = fmt.Sprintf("JB-%d-%06d", p.today.Year(), n)
-	channel, actor := "public", Public
-	if p.self != nil {
-		channel, actor = "self", p.self.Actor()
-	}
+	p.number = reportNumber(p.today.Year(), n)
+	channel, actor := p.channel()
 	now := r.now().UnixMilli()
-	var id int64
 	err = tx.QueryRowContext(ctx, `INSERT INTO reports (number, receipt, key_hash, channel, category, unit_id, handling_unit_id,
 		status, real_name, wrapped_key, sealed, identity, received_on, ack_due, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id`,
-		p.number, p.receipt, p.keyHash, channel, in.Category, unit.ID, handling.ID, string(Received),
-		boolInt(in.Reporter != nil), p.wrapped, p.sealed, p.identity, calendar.FormatDay(p.today), p.ackDue, now).Scan(&id)
+		p.number, p.receipt, p.keyHash, channel, in.Category, p.unitID, p.handling, string(Received),
+		boolInt(in.Reporter != nil), p.wrapped, p.sealed, p.identity, calendar.FormatDay(p.today), p.ackDue, now).Scan(&p.id)
 	if store.IsUniqueViolation(err) {
 		return errCollision
 	}
 	if err != nil {
 		return err
 	}
-	for _, nm := range named {
+	for _, nm := range p.named {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO report_named (report_id, user_id, unit_path) VALUES ($1, $2, $3)
-			ON CONFLICT DO NOTHING`, id, nm.UserID, nm.UnitPath); err != nil {
+			ON CONFLICT DO NOTHING`, p.id, nm.UserID, nm.UnitPath); err != nil {
 			return err
 		}
 	}
-	ev, err := r.addEvent(ctx, tx, id, p.receipt, p.wrapped, event{Kind: "submitted", Public: true, Actor: actorID(p.self)})
+	ev, err := r.addEvent(ctx, tx, p.id, p.receipt, p.wrapped, event{Kind: "submitted", Public: true, Actor: actorID(p.self)})
 	if err != nil {
 		return err
 	}
 	for _, f := range p.files {
-		if err := r.insertFile(ctx, tx, id, ev, f); err != nil {
+		if err := r.insertFile(ctx, tx, p.id, ev, f); err != nil {
 			return err
 		}
 	}
-	// The audit entry names the report, never its content or its reporter.
-	_, err = audit.Append(ctx, tx, audit.Event{Actor: actor, Action: "report.submit", ObjectType: "report",
-		ObjectID: p.number, UnitID: handling.ID, Detail: map[string]any{"category": in.Category, "channel": channel,
-			"files": len(p.files), "real_name": in.Reporter != nil}})
+	_, err = audit.Append(ctx, tx, p.auditEvent(actor, channel))
 	return err
+}
+
+func reportNumber(year int, n int64) string { return fmt.Sprintf("JB-%d-%06d", year, n) }
+
+// channel is how the report came in, and who the audit trail names for it.
+func (p *pending) channel() (string, audit.Actor) {
+	if p.self != nil {
+		return "self", p.self.Actor()
+	}
+	return "public", Public
+}
+
+// auditEvent names the report, never its content or its reporter.
+func (p *pending) auditEvent(actor audit.Actor, channel string) audit.Event {
+	return audit.Event{Actor: actor, Action: "report.submit", ObjectType: "report",
+		ObjectID: p.number, UnitID: p.handling, Detail: map[string]any{"category": p.in.Category, "channel": channel,
+			"files": len(p.files), "real_name": p.in.Reporter != nil}}
 }
 
 func actorID(p *org.Principal) int64 {

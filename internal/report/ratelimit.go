@@ -58,23 +58,36 @@ func (r *Reports) limit(ctx context.Context, tx *sql.Tx, action, addr string, ma
 	if addr == "" || max <= 0 {
 		return nil
 	}
-	day := calendar.FormatDay(r.today())
-	salt, err := r.salt(ctx, tx, day)
+	bucket, day, err := r.bucket(ctx, tx, action, addr)
 	if err != nil {
 		return err
 	}
-	m := hmac.New(sha256.New, salt)
-	m.Write([]byte(addr))
-	bucket := day + "|" + action + "|" + hex.EncodeToString(m.Sum(nil)[:12])
 	var n int
 	if err := tx.QueryRowContext(ctx, `INSERT INTO public_rate (bucket, day, count) VALUES ($1, $2, 1)
 		ON CONFLICT (bucket) DO UPDATE SET count = public_rate.count + 1 RETURNING count`, bucket, day).Scan(&n); err != nil {
 		return err
 	}
 	if n > max {
-		return apperr.New(apperr.TooMany, "rate_limited", "", "err.report.rate_limited")
+		return errRateLimited()
 	}
 	return nil
+}
+
+func errRateLimited() error {
+	return apperr.New(apperr.TooMany, "rate_limited", "", "err.report.rate_limited")
+}
+
+// bucket names today's counter of action for a client address: the address
+// only as an HMAC under the day's salt.
+func (r *Reports) bucket(ctx context.Context, q store.Queryer, action, addr string) (bucket, day string, err error) {
+	day = calendar.FormatDay(r.today())
+	salt, err := r.salt(ctx, q, day)
+	if err != nil {
+		return "", "", err
+	}
+	m := hmac.New(sha256.New, salt)
+	m.Write([]byte(addr))
+	return day + "|" + action + "|" + hex.EncodeToString(m.Sum(nil)[:12]), day, nil
 }
 
 // Purge forgets every salt and counter of days before today.

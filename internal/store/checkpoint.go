@@ -19,7 +19,7 @@ import (
 // database runs a last full checkpoint, as before.
 
 // checkpointEvery is how often the checkpointer looks at the log.
-const checkpointEvery = 500 * time.Millisecond
+const checkpointEvery = time.Second
 
 // checkpointer runs PASSIVE checkpoints on a connection of its own until stopped.
 type checkpointer struct {
