@@ -3,6 +3,11 @@
 // the server calls them:
 //
 //	go run ./bench/ledgerbench --data DIR [--db URL] [--n 40] [--daily]
+//	go run ./bench/ledgerbench --data DIR [--db URL] --import SHEET.xlsx --unit CODE --as USER [--cpuprofile FILE]
+//	go run ./bench/ledgerbench --data DIR [--db URL] --export OUT.xlsx --as USER [--cpuprofile FILE]
+//
+// --import and --export do what `luoshi ledger import|export` do (the same
+// calls, in the same order), timed and optionally under the CPU profiler.
 //
 // It prints, per realistic list filter, the p50/p95/max of List (the count
 // and the first page of 50), the same for the province-level dashboard, and
@@ -15,8 +20,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/luoshi/luoshi/internal/ledger"
@@ -32,8 +39,19 @@ func main() {
 	n := flag.Int("n", 40, "iterations per read")
 	daily := flag.Bool("daily", false, "also run the daily job (RefreshLights, Escalate) once, timed")
 	only := flag.String("only", "", "comma-separated case names to run (default all)")
+	imp := flag.String("import", "", "import this .xlsx (with --unit and --as) instead of measuring reads")
+	exp := flag.String("export", "", "export the whole ledger (in --as's reach) to this .xlsx instead of measuring reads")
+	unit := flag.String("unit", "", "with --import: the unit code")
+	as := flag.String("as", "", "with --import or --export: the username")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of --import or --export to this file")
 	flag.Parse()
-	if err := run(*data, *dbURL, *n, *daily, *only); err != nil {
+	var err error
+	if *imp != "" || *exp != "" {
+		err = sheetRun(*data, *dbURL, *imp, *exp, *unit, *as, *cpuprofile)
+	} else {
+		err = run(*data, *dbURL, *n, *daily, *only)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "ledgerbench:", err)
 		os.Exit(1)
 	}
@@ -214,3 +232,88 @@ func run(data, dbURL string, n int, daily bool, only string) error {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// sheetRun imports or exports as the luoshi ledger commands do, and prints
+// the wall and CPU time of each step.
+func sheetRun(data, dbURL, imp, exp, unit, as, cpuprofile string) error {
+	target := dbURL
+	if target == "" {
+		target = filepath.Join(data, "luoshi.db")
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, target)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	p, err := principalOf(ctx, db, `SELECT id FROM users WHERE username = $1`, as)
+	if err != nil {
+		return err
+	}
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	l := ledger.New(db, nil)
+	began, cpu0 := time.Now(), cpuTime()
+	step := func(name string) {
+		fmt.Printf("%-8s wall %7.2f s  cpu %7.2f s\n", name, time.Since(began).Seconds(), cpuTime()-cpu0)
+		began, cpu0 = time.Now(), cpuTime()
+	}
+	if exp != "" {
+		out, err := os.Create(exp)
+		if err != nil {
+			return err
+		}
+		defer out.Close()
+		n, err := l.Export(ctx, p, ledger.Filter{}, out)
+		if err != nil {
+			return err
+		}
+		step("export")
+		fmt.Printf("%d rows\n", n)
+		return out.Close()
+	}
+	raw, err := os.ReadFile(imp)
+	if err != nil {
+		return err
+	}
+	sheet, err := ledger.ParseSheet(raw)
+	if err != nil {
+		return err
+	}
+	step("parse")
+	if err := l.CheckImport(ctx, p, unit, sheet); err != nil {
+		return err
+	}
+	if len(sheet.Errors) > 0 {
+		return fmt.Errorf("%d rows with errors, the first: line %d: %v", len(sheet.Errors), sheet.Errors[0].Line, sheet.Errors[0].Err)
+	}
+	step("check")
+	res, err := l.Import(ctx, p, unit, filepath.Base(imp), sheet, nil)
+	if err != nil {
+		return err
+	}
+	step("import")
+	fmt.Printf("recorded %d items, %s to %s\n", res.Created, res.First, res.Last)
+	return nil
+}
+
+// cpuTime is the process's user and system CPU time in seconds.
+func cpuTime() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}

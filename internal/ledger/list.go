@@ -349,6 +349,24 @@ func (l *Ledger) inUnits(ids string) string {
 	return "pr.unit_id IN (" + ids + ")"
 }
 
+// inIDs is "col is one of ids" with the ids as one parameter (its $1): the
+// statement's text is the same for every page, so it is prepared once, and
+// SQLite does not resolve hundreds of "$N" names (a linear search each,
+// 12 % of an export's CPU).
+func (l *Ledger) inIDs(col string, ids []int64) (string, any) {
+	b := make([]byte, 0, 8*len(ids)+2)
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	if l.DB.Dialect == store.Postgres {
+		return col + " = ANY(CAST($1 AS BIGINT[]))", "{" + string(b) + "}"
+	}
+	return col + " IN (SELECT value FROM json_each($1))", "[" + string(b) + "]"
+}
+
 // List returns a page of the items p may see that match f, and the total count.
 func (l *Ledger) List(ctx context.Context, p *org.Principal, f Filter) ([]Problem, int, error) {
 	var args []any
@@ -421,13 +439,12 @@ func (l *Ledger) List(ctx context.Context, p *org.Principal, f Filter) ([]Proble
 	if err := idRows.Err(); err != nil || len(ids) == 0 {
 		return nil, total, err
 	}
-	ph := make([]string, len(ids))
-	idArgs := make([]any, len(ids))
 	at := make(map[int64]int, len(ids))
 	for i, id := range ids {
-		ph[i], idArgs[i], at[id] = "$"+strconv.Itoa(i+1), id, i
+		at[id] = i
 	}
-	rows, err := l.DB.Read.QueryContext(ctx, `SELECT `+problemCols+problemFrom+` WHERE pr.id IN (`+strings.Join(ph, ",")+`)`, idArgs...)
+	idCond, idArg := l.inIDs("pr.id", ids)
+	rows, err := l.DB.Read.QueryContext(ctx, `SELECT `+problemCols+problemFrom+` WHERE `+idCond, idArg)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -453,16 +470,15 @@ func (l *Ledger) fillTags(ctx context.Context, items []Problem) error {
 	if len(items) == 0 {
 		return nil
 	}
-	var args []any
-	ph := make([]string, len(items))
+	ids := make([]int64, len(items))
 	idx := map[int64]int{}
 	for i := range items {
 		items[i].Tags = []string{}
-		args = append(args, items[i].ID)
-		ph[i] = "$" + strconv.Itoa(i+1)
+		ids[i] = items[i].ID
 		idx[items[i].ID] = i
 	}
-	rows, err := l.DB.Read.QueryContext(ctx, `SELECT problem_id, tag FROM problem_tags WHERE problem_id IN (`+strings.Join(ph, ",")+`) ORDER BY tag`, args...)
+	cond, arg := l.inIDs("problem_id", ids)
+	rows, err := l.DB.Read.QueryContext(ctx, `SELECT problem_id, tag FROM problem_tags WHERE `+cond+` ORDER BY tag`, arg)
 	if err != nil {
 		return err
 	}
