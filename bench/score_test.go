@@ -175,6 +175,22 @@ func BenchmarkScorecards(b *testing.B) {
 				}
 			}
 		})
+		// the job: the quarter's snapshot, then the view reading it
+		b.Run("snapshot-job-quarter", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.SnapshotPeriod(ctx, per); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("organ-view-snapshot", func(b *testing.B) {
+			for b.Loop() {
+				v, err := s.View(ctx, f.organ, f.organC, per.Key)
+				if err != nil || v.Snapshot == nil {
+					b.Fatal(err, v.Snapshot)
+				}
+			}
+		})
 		// published: the card, its siblings and the trend come from the snapshot
 		if _, err := s.Publish(ctx, org.SystemPrincipal(), per.Key, true); err != nil {
 			b.Fatal(err)
@@ -197,12 +213,36 @@ func BenchmarkScorecards(b *testing.B) {
 			p    *org.Principal
 			unit string
 		}{{"warnings-organ", f.organ, f.organC}, {"warnings-province", f.province, root}} {
-			b.Run(c.name, func(b *testing.B) {
+			b.Run(c.name+"-live", func(b *testing.B) {
 				var n int
 				for b.Loop() {
 					flags, err := w.List(ctx, c.p, c.unit, per.Key)
 					if err != nil {
 						b.Fatal(err)
+					}
+					n = len(flags)
+				}
+				b.ReportMetric(float64(n), "flags")
+			})
+		}
+		b.Run("warnings-snapshot-job-quarter", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := w.SnapshotPeriod(ctx, per); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		for _, c := range []struct {
+			name string
+			p    *org.Principal
+			unit string
+		}{{"warnings-organ", f.organ, f.organC}, {"warnings-province", f.province, root}} {
+			b.Run(c.name+"-snapshot", func(b *testing.B) {
+				var n int
+				for b.Loop() {
+					flags, sn, err := w.ListSnapshot(ctx, c.p, c.unit, per.Key)
+					if err != nil || sn == nil {
+						b.Fatal(err, sn)
 					}
 					n = len(flags)
 				}

@@ -44,12 +44,13 @@ func main() {
 	unit := flag.String("unit", "", "with --import: the unit code")
 	as := flag.String("as", "", "with --import or --export: the username")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of --import or --export to this file")
+	job := flag.Bool("job", false, "first run the scorecard and warnings snapshot job once over every maintained period, timed (the cases then read the snapshots)")
 	flag.Parse()
 	var err error
 	if *imp != "" || *exp != "" {
 		err = sheetRun(*data, *dbURL, *imp, *exp, *unit, *as, *cpuprofile)
 	} else {
-		err = run(*data, *dbURL, *n, *daily, *only)
+		err = run(*data, *dbURL, *n, *daily, *only, *job)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ledgerbench:", err)
@@ -65,7 +66,7 @@ func principalOf(ctx context.Context, db *store.DB, query string, args ...any) (
 	return org.LoadPrincipal(ctx, db.Read, id)
 }
 
-func run(data, dbURL string, n int, daily bool, only string) error {
+func run(data, dbURL string, n int, daily bool, only string, job bool) error {
 	target := dbURL
 	if target == "" {
 		target = filepath.Join(data, "luoshi.db")
@@ -190,6 +191,28 @@ func run(data, dbURL string, n int, daily bool, only string) error {
 	// warnings, as GET /scorecards and /warnings read them
 	sc, wr := score.New(db), warn.New(db)
 	quarter := score.Containing(score.Quarter, today).Key
+	if job {
+		// the job's full recompute, period by period (what score_snapshot and
+		// warn_snapshot do when every period is due)
+		var total time.Duration
+		for _, per := range score.SnapshotPeriods(sc.Today()) {
+			t := time.Now()
+			sn, err := sc.SnapshotPeriod(ctx, per)
+			if err != nil {
+				return fmt.Errorf("snapshot %s: %w", per.Key, err)
+			}
+			ts := time.Since(t)
+			t = time.Now()
+			wn, err := wr.SnapshotPeriod(ctx, per)
+			if err != nil {
+				return fmt.Errorf("warnings %s: %w", per.Key, err)
+			}
+			tw := time.Since(t)
+			total += ts + tw
+			fmt.Printf("job %-8s scorecards %8.2f s (%d units)   warnings %8.2f s (%d flags)\n", per.Key, ts.Seconds(), sn.Units, tw.Seconds(), wn.Flags)
+		}
+		fmt.Printf("job total %.2f s\n", total.Seconds())
+	}
 	for _, c := range []struct {
 		name string
 		p    *org.Principal
@@ -197,16 +220,26 @@ func run(data, dbURL string, n int, daily bool, only string) error {
 	}{{"scorecard-organ", leader, organ}, {"scorecard-city", province, city}} {
 		if err := measure(c.name, func() (string, error) {
 			v, err := sc.View(ctx, c.p, c.unit, quarter)
-			return fmt.Sprintf("(%s, %d siblings)", quarter, len(v.Siblings)), err
+			return fmt.Sprintf("(%s, %d siblings, snapshot %v)", quarter, len(v.Siblings), v.Snapshot != nil), err
 		}); err != nil {
 			return err
 		}
 	}
-	if err := measure("warnings-organ", func() (string, error) {
-		fl, err := wr.List(ctx, leader, organ, quarter)
-		return fmt.Sprintf("(%d flags)", len(fl)), err
-	}); err != nil {
+	var root string
+	if err := db.Read.QueryRowContext(ctx, `SELECT code FROM units WHERE parent_id IS NULL ORDER BY id LIMIT 1`).Scan(&root); err != nil {
 		return err
+	}
+	for _, c := range []struct {
+		name string
+		p    *org.Principal
+		unit string
+	}{{"warnings-organ", leader, organ}, {"warnings-province", province, root}} {
+		if err := measure(c.name, func() (string, error) {
+			fl, sn, err := wr.ListSnapshot(ctx, c.p, c.unit, quarter)
+			return fmt.Sprintf("(%d flags, snapshot %v)", len(fl), sn != nil), err
+		}); err != nil {
+			return err
+		}
 	}
 	if daily {
 		var open int
