@@ -299,6 +299,11 @@ func (l *Ledger) whereReach(ctx context.Context, p *org.Principal, f Filter, arg
 		where = append(where, "pr.closed_on <= "+arg(f.ClosedTo))
 	}
 	if f.Q != "" {
+		if l.TextMatch != nil { // the index finds the candidates; the LIKE below decides
+			if m, ok := l.TextMatch(ctx, f.Q, arg); ok {
+				where = append(where, m)
+			}
+		}
 		like := "%" + store.EscapeLike(f.Q) + "%"
 		where = append(where, "(pr.title LIKE "+arg(like)+` ESCAPE '\' OR pr.number LIKE `+arg(like)+` ESCAPE '\')`)
 	}
@@ -404,8 +409,8 @@ func (l *Ledger) List(ctx context.Context, p *org.Principal, f Filter) ([]Proble
 	// sort keys keeps the sort of a large match small (the engines sort
 	// whole result rows, forty columns and three joins each).
 	order := orderBy(f.Sort)
-	if strings.Contains(w, "u.path") || strings.Contains(w, "pr.unit_id") || strings.Contains(w, "pr.responsible_id") {
-		// A unit subtree or a person selects few items of many: find them
+	if strings.Contains(w, "u.path") || strings.Contains(w, "pr.unit_id") || strings.Contains(w, "pr.responsible_id") || strings.Contains(w, "pr.id IN (") {
+		// A unit subtree, a person or text matches select few items of many: find them
 		// by their own indexes and sort them. A unary + makes the sort
 		// keys differ from the sort indexes' expressions (migration 00012),
 		// which otherwise lure the planners into walking the whole ledger

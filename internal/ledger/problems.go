@@ -25,6 +25,11 @@ type Ledger struct {
 	Files *attach.Store
 	// Clock returns the current time; tests set it.
 	Clock func() time.Time
+	// TextMatch, when set (by the server: search.Index.ProblemMatch),
+	// narrows the list's q filter through the search index: a condition on
+	// pr.id holding at least every item whose number or title contains q;
+	// the LIKE still decides. ok false: no narrowing (the LIKE scans).
+	TextMatch func(ctx context.Context, q string, arg func(any) string) (cond string, ok bool)
 	// closeChecks are the other capabilities' conditions on closing their
 	// linked items, by origin type (see OnClose).
 	closeChecks map[string]CloseCheck

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/search"
 	"github.com/luoshi/luoshi/internal/store"
@@ -187,4 +188,61 @@ func fillProblems(db *store.DB, unit int64, msgs []tipdm.Message, n int) error {
 		}
 	}
 	return nil
+}
+
+// BenchmarkLedgerQ measures the ledger list's q filter (count and first
+// page) on the items of BenchmarkSearch (LUOSHI_BENCH_SEARCH_DOCS), with
+// the plain LIKE scan and narrowed by the index (Ledger.TextMatch), for a
+// province-wide inspector.
+func BenchmarkLedgerQ(b *testing.B) {
+	var msgs []tipdm.Message
+	for _, f := range []string{tipdm.Votes, tipdm.Replies} {
+		ms, err := tipdm.Load(tipdm.TestDir, f)
+		if errors.Is(err, tipdm.ErrMissing) {
+			b.Skipf("data set absent (%v): measured where /work/shared/data/tipdm2020c exists", err)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		msgs = append(msgs, ms...)
+	}
+	n := benchDocs()
+	for _, d := range storetest.Engines(b) {
+		db := storetest.Open(b, d)
+		e := newEnv(b, db)
+		if err := fillProblems(db, unitID(b, db, "k1-ga"), msgs, n); err != nil {
+			b.Fatal(err)
+		}
+		start, cpu0 := time.Now(), cpuTime()
+		if _, err := e.ix.Sync(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("%s: %d items, index built in %v, this process's CPU %v (%s)", d, n, time.Since(start).Round(time.Millisecond),
+			(cpuTime() - cpu0).Round(time.Millisecond), loadavg())
+		p := &org.Principal{UserID: -1, Username: "province", Grants: []org.Grant{{Role: org.RoleInspector, ScopePath: "/"}}}
+		plain := *e.l
+		plain.TextMatch = nil
+		indexed := *e.l
+		indexed.TextMatch = e.ix.ProblemMatch
+		for _, q := range []string{"WT-B-00123", "公积金提取", "A3区", "噪音", "小区 停车位", "00123"} {
+			for _, c := range []struct {
+				name string
+				l    *ledger.Ledger
+			}{{"LIKE", &plain}, {"index", &indexed}} {
+				var times []time.Duration
+				total := 0
+				for range 5 {
+					t0 := time.Now()
+					_, tot, err := c.l.List(ctx, p, ledger.Filter{Q: q})
+					if err != nil {
+						b.Fatal(err)
+					}
+					times, total = append(times, time.Since(t0)), tot
+				}
+				slices.Sort(times)
+				b.Logf("%s q=%q %s: %d items, p50 %v, max %v (%s)", d, q, c.name, total, times[2].Round(time.Microsecond),
+					times[4].Round(time.Microsecond), loadavg())
+			}
+		}
+	}
 }

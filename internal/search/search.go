@@ -248,15 +248,14 @@ func ginLoose(q text.Query) ginQuery {
 	for _, t := range q.Terms {
 		g.phrase = g.phrase || len(t.Tokens) > 1
 		for i, tok := range t.Tokens {
-			if t.Prefix && i == len(t.Tokens)-1 {
-				// one Han character (ParseQuery); were it more, the head
-				// of its first would find a superset: check the rows
-				r, n := utf8.DecodeRuneInString(tok)
-				g.phrase = g.phrase || n < len(tok)
-				heads = append(heads, "'"+headMark+string(r)+"'")
+			prefix := t.Prefix && i == len(t.Tokens)-1
+			if _, n := utf8.DecodeRuneInString(tok); prefix && n == len(tok) {
+				// one character (a Han one from ParseQuery): its head
+				heads = append(heads, "'"+headMark+tok+"'")
 				continue
 			}
-			plain.Terms = append(plain.Terms, text.Term{Tokens: []string{tok}})
+			// a longer prefix (a word, from ParseContains) has few lexemes
+			plain.Terms = append(plain.Terms, text.Term{Tokens: []string{tok}, Prefix: prefix})
 		}
 	}
 	g.tsq, g.heads = plain.TSQuery(), strings.Join(heads, " & ")

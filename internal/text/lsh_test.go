@@ -3,7 +3,9 @@ package text
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -98,7 +100,7 @@ func generated(b *testing.B, n int) []string {
 			}
 		}
 		rng := rand.New(rand.NewPCG(11, 11))
-		for i := 0; i < 100000; i++ {
+		for i := 0; i < max(100000, lshBenchDocs()); i++ {
 			sents := strings.Split(base[i%len(base)], "。")
 			k := rng.IntN(len(sents))
 			rs := []rune(strings.Join(append(sents[k:], sents[:k]...), "。"))
@@ -116,16 +118,37 @@ func generated(b *testing.B, n int) []string {
 	return genDocs[:n]
 }
 
+// lshBenchDocs is an extra size for BenchmarkIndexCandidates
+// (LUOSHI_BENCH_LSH_DOCS, e.g. 1000000; 0: only 10,000 and 100,000).
+func lshBenchDocs() int {
+	n, _ := strconv.Atoi(os.Getenv("LUOSHI_BENCH_LSH_DOCS"))
+	return n
+}
+
 func BenchmarkIndexCandidates(b *testing.B) {
-	for _, n := range []int{10000, 100000} {
+	sizes := []int{10000, 100000}
+	if n := lshBenchDocs(); n > 0 {
+		sizes = []int{n}
+	}
+	for _, n := range sizes {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			docs := generated(b, n)
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
 			x := NewIndex()
-			for i, d := range docs {
-				x.Add(fmt.Sprint(i), d)
+			sigs := make([]Signature, len(docs))
+			var wg sync.WaitGroup
+			for w := range runtime.GOMAXPROCS(0) { // signing a million takes minutes
+				wg.Go(func() {
+					for i := w; i < len(docs); i += runtime.GOMAXPROCS(0) {
+						sigs[i] = Sign(docs[i])
+					}
+				})
+			}
+			wg.Wait()
+			for i := range sigs {
+				x.AddSignature(fmt.Sprint(i), sigs[i])
 			}
 			runtime.GC()
 			runtime.ReadMemStats(&after)

@@ -127,3 +127,33 @@ func (q Query) TSQuery() string {
 	}
 	return b.String()
 }
+
+// ParseContains is the query for "the text contains s" (SQL's LIKE
+// '%s%'): every document that holds s matches it, and others may, so a
+// caller narrows with it and keeps its exact test. s is parsed like a
+// query (ParseQuery: every term must match), and its edges are loosened
+// where a document may continue a word that s cuts: a latin/digit word at
+// the start of s may be the end of a longer word, so it is dropped; one at
+// the end may be the start of a longer word, so it becomes a prefix
+// ("WT-B-00123" gives b 00123*: the number WT-B-0012345 matches). Han
+// characters need no loosening (bigrams, and a last lone character is a
+// prefix already). Empty when nothing is left to look up ("00123" alone):
+// the caller must then test every row.
+func ParseContains(s string) Query {
+	q := ParseQuery(s)
+	norm := []rune(Normalize(s))
+	if q.Empty() || len(norm) == 0 {
+		return q
+	}
+	if kindOf(norm[len(norm)-1]) == kindWord {
+		q.Terms[len(q.Terms)-1].Prefix = true
+	}
+	if kindOf(norm[0]) == kindWord {
+		t := &q.Terms[0]
+		t.Tokens = t.Tokens[1:]
+		if len(t.Tokens) == 0 {
+			q.Terms = q.Terms[1:]
+		}
+	}
+	return q
+}

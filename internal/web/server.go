@@ -104,6 +104,7 @@ func New(db *store.DB, cfg *config.Config, log *slog.Logger) *Server {
 		return studyFigures(ctx, db.Read, rootPath, from, to)
 	}
 	s.Search = newSearch(s)
+	s.Ledger.TextMatch = s.Search.ProblemMatch // the list's q through the search index
 	s.handle("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", s.Metrics.Handler())
 	s.routes = append(s.routes, "GET /metrics")
