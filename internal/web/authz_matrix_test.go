@@ -3,12 +3,15 @@ package web_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"fmt"
 	"html"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -245,7 +248,24 @@ func TestAuthorizationMatrixEveryRoute(t *testing.T) {
 		}
 		sort.Strings(allMarks)
 
+		// the named askers' lists, counts and searches: the same before and after the lead that names them
+		before := f.countViews(t)
 		f.addNamedLead(t)
+		after := f.countViews(t)
+		for k, v := range before {
+			user, _, _ := strings.Cut(k, " ")
+			if user == "a-jj" {
+				continue
+			}
+			if after[k] != v {
+				t.Errorf("%s changed when a lead naming %s (or someone in their unit) came in:\n%s", k, user, diffAt(v, after[k]))
+			}
+		}
+		for _, k := range []string{"a-jj GET /api/v1/clues", "a-jj GET /{$}"} {
+			if before[k] == after[k] {
+				t.Errorf("%s did not change with a new lead: the view counts nothing, the check proves nothing", k)
+			}
+		}
 
 		type obs struct {
 			route  string
@@ -396,6 +416,7 @@ func TestAuthorizationMatrixEveryRoute(t *testing.T) {
 				fmt.Printf("%-50s %s\n", r, strings.Join(byRoute[r], " "))
 			}
 		}
+		f.checkNotifications(t)
 		t.Logf("%d requests (%d routes, %d askers) in %v", n, len(routes), len(askers), time.Since(start))
 	})
 }
@@ -430,4 +451,80 @@ var authzTables = []string{"audit_log", "problems", "problem_events", "reports",
 // withoutID drops an id from the paths in a page (links, the language switch).
 func withoutID(body, id string) string {
 	return strings.NewReplacer("/"+id, "/", "%2F"+id, "%2F", "%2f"+id, "%2f").Replace(body)
+}
+
+// authzCountViews are the pages and endpoints that count or find leads. Not
+// the scorecards: a unit's card counts the reports its office received (the
+// sample size of 按期受理), which its leader sees (SECURITY.md says so).
+var authzCountViews = []string{"/{$}", "/clues", "/api/v1/clues", "/dashboard", "/api/v1/problems/dashboard", "/hot-issues",
+	"/api/v1/hot-issues", "/api/v1/ratings/metrics", "/search?q=" + url.QueryEscape(markNamed),
+	"/api/v1/search?q=" + url.QueryEscape(markNamed), "/search?q=JB", "/api/v1/search?q=JB", "/warnings"}
+
+var volatile = regexp.MustCompile(`\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2})?|"took_ms":\s*\d+|data-ms="\d+"`)
+
+// countViews reads authzCountViews as the named askers and a-jj (who must
+// see the lead come in); the 工作台 is reduced to its to-do cards (its list
+// of the latest audit entries changes with every read).
+func (f *authzFixture) countViews(t *testing.T) map[string]string {
+	out := map[string]string{}
+	todos := regexp.MustCompile(`(?s)<section class="todos".*?</section>`)
+	for _, u := range append([]string{"a-jj"}, authzNamed...) {
+		for _, v := range authzCountViews {
+			path := strings.Replace(v, "{$}", "", 1)
+			r := f.c(t, u).get(path)
+			body := r.Body
+			if v == "/{$}" {
+				body = todos.FindString(body)
+			}
+			out[u+" GET "+v] = fmt.Sprint(r.Status) + " " + volatile.ReplaceAllString(body, "")
+		}
+	}
+	return out
+}
+
+func diffAt(a, b string) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	lo := max(i-100, 0)
+	return "…" + a[lo:min(i+100, len(a))] + "…\n---\n…" + b[lo:min(i+100, len(b))] + "…"
+}
+
+// checkNotifications runs the reporting channel's timers a month ahead, so
+// every lead is late: the discipline officers hear of the named lead, the
+// people it names and their unit's leaders do not, and no group robot (whose
+// group anyone in the unit may read) gets its number.
+func (f *authzFixture) checkNotifications(t *testing.T) {
+	t.Helper()
+	f.ws.Reports.Clock = func() time.Time { return time.Now().AddDate(0, 1, 0) }
+	defer func() { f.ws.Reports.Clock = time.Now }()
+	if _, err := f.ws.Reports.Escalate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	heard := func(username string) bool {
+		var n int
+		if err := f.db.Read.QueryRow(`SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id
+			WHERE u.username = $1 AND (n.body LIKE $2 OR n.title LIKE $2 OR n.body LIKE $3)`,
+			username, "%"+f.namedNumber+"%", "%"+markNamed+"%").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n > 0
+	}
+	if !heard("a-jj") {
+		t.Error("a-jj was not told of the late named lead: the check proves nothing")
+	}
+	for _, u := range authzNamed {
+		if heard(u) {
+			t.Errorf("%s was notified of the lead that names them (or someone in their unit)", u)
+		}
+	}
+	var robots int
+	if err := f.db.Read.QueryRow(`SELECT COUNT(*) FROM outbox WHERE channel <> 'email' AND (payload LIKE $1 OR subject LIKE $1)`,
+		"%"+f.namedNumber+"%").Scan(&robots); err != nil {
+		t.Fatal(err)
+	}
+	if robots != 0 {
+		t.Errorf("%d group robot messages carry the named lead's number: everyone in the unit's group reads them", robots)
+	}
 }
