@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -527,4 +528,107 @@ func (f *authzFixture) checkNotifications(t *testing.T) {
 	if robots != 0 {
 		t.Errorf("%d group robot messages carry the named lead's number: everyone in the unit's group reads them", robots)
 	}
+}
+
+// postTamperValues are the hostile values every field and path parameter of
+// a POST gets (a subset of tamperValues, decoded for a form).
+var postTamperValues = []string{`'; DROP TABLE problems;--`, `1 UNION SELECT username, password_hash FROM users--`, "-1",
+	"9223372036854775807", strings.Repeat("长", 1000), "../../../etc/passwd"}
+
+// TestPostTampering sends every POST, PATCH and DELETE route, enumerated from
+// the router, the other side's ids and hostile values in every path
+// parameter and every field (a form with every field the pages read, or a
+// JSON object with them), anonymously, as an officer and as a handler of the
+// other side. No answer may be a 5xx or show the other side's records, and a
+// request the matrix refuses changes nothing (the audit trail and the rows
+// of every table that holds records are as before).
+func TestPostTampering(t *testing.T) {
+	rdb := storetest.Open(t, store.SQLite)
+	routes := web.New(rdb, &config.Config{DataDir: t.TempDir()}, slog.New(slog.DiscardHandler)).Routes()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		start := time.Now()
+		f := newAuthzFixture(t, db)
+		var bMarks []string
+		for _, m := range authzMarks("b") {
+			bMarks = append(bMarks, m)
+		}
+		askers := []authzAsker{{user: "anonymous", scope: "outside"}, {user: "a-officer", role: "officer", scope: "outside"},
+			{user: "a-handler", role: "handler", scope: "outside"}}
+		var n int
+		statuses := map[int]int{}
+		for _, route := range routes {
+			method, pattern, ok := strings.Cut(route, " ")
+			rule, known := authzMatrix[route]
+			if !ok || method == "GET" || !known || rule.fresh || pattern == "/logout" {
+				continue
+			}
+			api := strings.HasPrefix(pattern, "/api/")
+			for _, v := range postTamperValues {
+				fields := url.Values{}
+				_, generic := authzBody(f, route, "", "b")
+				form, _ := url.ParseQuery(generic)
+				obj := map[string]any{}
+				for k := range form {
+					fields.Set(k, v)
+					obj[k] = v
+				}
+				js, _ := json.Marshal(obj)
+				variant := "message"
+				if len(rule.variants) > 0 {
+					variant = rule.variants[0]
+				}
+				targets := []struct{ path, ctype, body string }{
+					// the other side's records, hostile fields
+					{f.authzPath(pattern, "b", variant), "application/x-www-form-urlencoded", fields.Encode()},
+					// hostile path parameters, the other side's unit in the fields
+					{fillPath(pattern, url.PathEscape(v)), "application/x-www-form-urlencoded", generic},
+				}
+				if api {
+					targets[0].ctype, targets[0].body = "application/json", string(js)
+					targets[1].ctype, targets[1].body = "application/json", `{"unit_code":"b-court","name":`+string(mustJSON(v))+`}`
+				}
+				for _, a := range askers {
+					if a.user == "anonymous" && rule.allow != "public" {
+						continue // refused before any handler (TestEveryRouteHasAnAccessRule)
+					}
+					want := rule.expected(a)
+					for _, tg := range targets {
+						c := f.c(t, a.user)
+						before := authzState(t, db)
+						req, err := http.NewRequest(method, c.base+"/", strings.NewReader(tg.body))
+						if err != nil {
+							t.Fatal(err)
+						}
+						p, q, _ := strings.Cut(tg.path, "?")
+						req.URL.Opaque, req.URL.RawQuery = p, q
+						req.Header.Set("Content-Type", tg.ctype)
+						r := c.do(req)
+						n++
+						statuses[r.Status]++
+						where := fmt.Sprintf("%s %s as %s (route %q, value %q)", method, shorten(tg.path), a.user, route, shorten(v))
+						if r.Status >= 500 {
+							t.Errorf("%s: status %d\n%s", where, r.Status, shorten(r.Body))
+						}
+						text := readable(r)
+						for _, m := range bMarks {
+							if strings.Contains(text, m) {
+								t.Errorf("%s: the answer holds %q from outside the asker's scope", where, m)
+							}
+						}
+						if want != expectAllowed {
+							if after := authzState(t, db); after != before {
+								t.Errorf("%s: a refused request changed something: %s → %s", where, before, after)
+							}
+						}
+					}
+				}
+			}
+		}
+		t.Logf("%d tampered POSTs; answers by status: %v; %v", n, statuses, time.Since(start))
+	})
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }
