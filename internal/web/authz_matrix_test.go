@@ -208,7 +208,7 @@ func TestAuthorizationMatrixEveryRoute(t *testing.T) {
 		t.Errorf("%d routes have no entry in the authorization matrix (authzMatrix in internal/web/authz_routes_test.go):\n\t%s\n"+
 			"Add one line per route, e.g.\n\t%q: {allow: \"leader deputy handler inspector\", scoped: true},\n"+
 			"allow lists the roles that may use it inside their scope (or public, staff, root, none); scoped says whether ids\n"+
-			"and units outside the asker's scope are refused; give a POST a body (authzBodies) if it takes one. Run\n"+
+			"and units outside the asker's scope are refused; give a POST a body in authzBody if the generic form does not fit it. Run\n"+
 			"LUOSHI_AUTHZ_DISCOVER=1 go test -run TestAuthorizationMatrixEveryRoute ./internal/web/ -v to print what each role gets.",
 			len(missing), strings.Join(missing, "\n\t"), missing[0])
 		if os.Getenv("LUOSHI_AUTHZ_DISCOVER") == "" {
