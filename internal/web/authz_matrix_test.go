@@ -305,6 +305,9 @@ func TestAuthorizationMatrixEveryRoute(t *testing.T) {
 						if a.scope == "named" && !strings.Contains(pattern, "{id}") {
 							// the named askers' lists, counts and searches are checked for leaks below
 						}
+						if a.scope == "outside" && method == "GET" && !strings.Contains(pattern, "{") {
+							continue // the same request as inside: no id to be outside of (every answer is checked for the other side's records)
+						}
 						path := f.authzPath(pattern, side, v)
 						ctype, body := "", ""
 						if method != "GET" {
