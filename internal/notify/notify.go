@@ -29,6 +29,11 @@ type Digest struct {
 	Kind   string // e.g. "ledger.deadline"
 	Title  string
 	Lines  []Line
+	// Private keeps the digest to the person (in-app and their own email):
+	// no message to their unit's group robots, which everyone in the group
+	// reads. Digests about leads are private: a group may hold the person a
+	// lead names.
+	Private bool
 }
 
 // Channels of the outbox.
@@ -90,6 +95,9 @@ func Queue(ctx context.Context, q store.Queryer, d Digest) (bool, error) {
 		if err := add(Email, strings.TrimSpace(email.String)); err != nil {
 			return false, err
 		}
+	}
+	if d.Private {
+		return true, nil
 	}
 	rows, err := q.QueryContext(ctx, `SELECT id, kind FROM notify_webhooks WHERE unit_id = $1 ORDER BY id`, unitID)
 	if err != nil {

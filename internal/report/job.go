@@ -108,7 +108,7 @@ func (r *Reports) Escalate(ctx context.Context) (int, error) {
 		for _, uid := range ids {
 			ls := lines[uid]
 			ok, err := notify.Queue(ctx, tx, notify.Digest{UserID: uid, Day: today, Kind: "report.timers",
-				Title: i18n.T(i18n.Default, "msg.report.digest_title", today, len(ls)), Lines: ls})
+				Title: i18n.T(i18n.Default, "msg.report.digest_title", today, len(ls)), Lines: ls, Private: true})
 			if err != nil {
 				return err
 			}

@@ -3,12 +3,16 @@ package web_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -204,7 +208,7 @@ func TestAuthorizationMatrixEveryRoute(t *testing.T) {
 		t.Errorf("%d routes have no entry in the authorization matrix (authzMatrix in internal/web/authz_routes_test.go):\n\t%s\n"+
 			"Add one line per route, e.g.\n\t%q: {allow: \"leader deputy handler inspector\", scoped: true},\n"+
 			"allow lists the roles that may use it inside their scope (or public, staff, root, none); scoped says whether ids\n"+
-			"and units outside the asker's scope are refused; give a POST a body (authzBodies) if it takes one. Run\n"+
+			"and units outside the asker's scope are refused; give a POST a body in authzBody if the generic form does not fit it. Run\n"+
 			"LUOSHI_AUTHZ_DISCOVER=1 go test -run TestAuthorizationMatrixEveryRoute ./internal/web/ -v to print what each role gets.",
 			len(missing), strings.Join(missing, "\n\t"), missing[0])
 		if os.Getenv("LUOSHI_AUTHZ_DISCOVER") == "" {
@@ -245,7 +249,24 @@ func TestAuthorizationMatrixEveryRoute(t *testing.T) {
 		}
 		sort.Strings(allMarks)
 
+		// the named askers' lists, counts and searches: the same before and after the lead that names them
+		before := f.countViews(t)
 		f.addNamedLead(t)
+		after := f.countViews(t)
+		for k, v := range before {
+			user, _, _ := strings.Cut(k, " ")
+			if user == "a-jj" {
+				continue
+			}
+			if after[k] != v {
+				t.Errorf("%s changed when a lead naming %s (or someone in their unit) came in:\n%s", k, user, diffAt(v, after[k]))
+			}
+		}
+		for _, k := range []string{"a-jj GET /api/v1/clues", "a-jj GET /{$}"} {
+			if before[k] == after[k] {
+				t.Errorf("%s did not change with a new lead: the view counts nothing, the check proves nothing", k)
+			}
+		}
 
 		type obs struct {
 			route  string
@@ -283,6 +304,9 @@ func TestAuthorizationMatrixEveryRoute(t *testing.T) {
 						}
 						if a.scope == "named" && !strings.Contains(pattern, "{id}") {
 							// the named askers' lists, counts and searches are checked for leaks below
+						}
+						if a.scope == "outside" && method == "GET" && !strings.Contains(pattern, "{") {
+							continue // the same request as inside: no id to be outside of (every answer is checked for the other side's records)
 						}
 						path := f.authzPath(pattern, side, v)
 						ctype, body := "", ""
@@ -396,6 +420,7 @@ func TestAuthorizationMatrixEveryRoute(t *testing.T) {
 				fmt.Printf("%-50s %s\n", r, strings.Join(byRoute[r], " "))
 			}
 		}
+		f.checkNotifications(t)
 		t.Logf("%d requests (%d routes, %d askers) in %v", n, len(routes), len(askers), time.Since(start))
 	})
 }
@@ -430,4 +455,183 @@ var authzTables = []string{"audit_log", "problems", "problem_events", "reports",
 // withoutID drops an id from the paths in a page (links, the language switch).
 func withoutID(body, id string) string {
 	return strings.NewReplacer("/"+id, "/", "%2F"+id, "%2F", "%2f"+id, "%2f").Replace(body)
+}
+
+// authzCountViews are the pages and endpoints that count or find leads. Not
+// the scorecards: a unit's card counts the reports its office received (the
+// sample size of 按期受理), which its leader sees (SECURITY.md says so).
+var authzCountViews = []string{"/{$}", "/clues", "/api/v1/clues", "/dashboard", "/api/v1/problems/dashboard", "/hot-issues",
+	"/api/v1/hot-issues", "/api/v1/ratings/metrics", "/search?q=" + url.QueryEscape(markNamed),
+	"/api/v1/search?q=" + url.QueryEscape(markNamed), "/search?q=JB", "/api/v1/search?q=JB", "/warnings"}
+
+var volatile = regexp.MustCompile(`\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2})?|"took_ms":\s*\d+|data-ms="\d+"`)
+
+// countViews reads authzCountViews as the named askers and a-jj (who must
+// see the lead come in); the 工作台 is reduced to its to-do cards (its list
+// of the latest audit entries changes with every read).
+func (f *authzFixture) countViews(t *testing.T) map[string]string {
+	out := map[string]string{}
+	todos := regexp.MustCompile(`(?s)<section class="todos".*?</section>`)
+	for _, u := range append([]string{"a-jj"}, authzNamed...) {
+		for _, v := range authzCountViews {
+			path := strings.Replace(v, "{$}", "", 1)
+			r := f.c(t, u).get(path)
+			body := r.Body
+			if v == "/{$}" {
+				body = todos.FindString(body)
+			}
+			out[u+" GET "+v] = fmt.Sprint(r.Status) + " " + volatile.ReplaceAllString(body, "")
+		}
+	}
+	return out
+}
+
+func diffAt(a, b string) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	lo := max(i-100, 0)
+	return "…" + a[lo:min(i+100, len(a))] + "…\n---\n…" + b[lo:min(i+100, len(b))] + "…"
+}
+
+// checkNotifications runs the reporting channel's timers a month ahead, so
+// every lead is late: the discipline officers hear of the named lead, the
+// people it names and their unit's leaders do not, and no group robot (whose
+// group anyone in the unit may read) gets its number.
+func (f *authzFixture) checkNotifications(t *testing.T) {
+	t.Helper()
+	f.ws.Reports.Clock = func() time.Time { return time.Now().AddDate(0, 1, 0) }
+	defer func() { f.ws.Reports.Clock = time.Now }()
+	if _, err := f.ws.Reports.Escalate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	heard := func(username string) bool {
+		var n int
+		if err := f.db.Read.QueryRow(`SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id
+			WHERE u.username = $1 AND (n.body LIKE $2 OR n.title LIKE $2 OR n.body LIKE $3)`,
+			username, "%"+f.namedNumber+"%", "%"+markNamed+"%").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n > 0
+	}
+	if !heard("a-jj") {
+		t.Error("a-jj was not told of the late named lead: the check proves nothing")
+	}
+	for _, u := range authzNamed {
+		if heard(u) {
+			t.Errorf("%s was notified of the lead that names them (or someone in their unit)", u)
+		}
+	}
+	var robots int
+	if err := f.db.Read.QueryRow(`SELECT COUNT(*) FROM outbox WHERE channel <> 'email' AND (payload LIKE $1 OR subject LIKE $1)`,
+		"%"+f.namedNumber+"%").Scan(&robots); err != nil {
+		t.Fatal(err)
+	}
+	if robots != 0 {
+		t.Errorf("%d group robot messages carry the named lead's number: everyone in the unit's group reads them", robots)
+	}
+}
+
+// postTamperValues are the hostile values every field and path parameter of
+// a POST gets (a subset of tamperValues, decoded for a form).
+var postTamperValues = []string{`'; DROP TABLE problems;--`, `1 UNION SELECT username, password_hash FROM users--`, "-1",
+	"9223372036854775807", strings.Repeat("长", 1000), "../../../etc/passwd"}
+
+// TestPostTampering sends every POST, PATCH and DELETE route, enumerated from
+// the router, the other side's ids and hostile values in every path
+// parameter and every field (a form with every field the pages read, or a
+// JSON object with them), anonymously, as an officer and as a handler of the
+// other side. No answer may be a 5xx or show the other side's records, and a
+// request the matrix refuses changes nothing (the audit trail and the rows
+// of every table that holds records are as before).
+func TestPostTampering(t *testing.T) {
+	rdb := storetest.Open(t, store.SQLite)
+	routes := web.New(rdb, &config.Config{DataDir: t.TempDir()}, slog.New(slog.DiscardHandler)).Routes()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		start := time.Now()
+		f := newAuthzFixture(t, db)
+		var bMarks []string
+		for _, m := range authzMarks("b") {
+			bMarks = append(bMarks, m)
+		}
+		askers := []authzAsker{{user: "anonymous", scope: "outside"}, {user: "a-officer", role: "officer", scope: "outside"},
+			{user: "a-handler", role: "handler", scope: "outside"}}
+		var n int
+		statuses := map[int]int{}
+		for _, route := range routes {
+			method, pattern, ok := strings.Cut(route, " ")
+			rule, known := authzMatrix[route]
+			if !ok || method == "GET" || !known || rule.fresh || pattern == "/logout" {
+				continue
+			}
+			api := strings.HasPrefix(pattern, "/api/")
+			for _, v := range postTamperValues {
+				fields := url.Values{}
+				_, generic := authzBody(f, route, "", "b")
+				form, _ := url.ParseQuery(generic)
+				obj := map[string]any{}
+				for k := range form {
+					fields.Set(k, v)
+					obj[k] = v
+				}
+				js, _ := json.Marshal(obj)
+				variant := "message"
+				if len(rule.variants) > 0 {
+					variant = rule.variants[0]
+				}
+				targets := []struct{ path, ctype, body string }{
+					// the other side's records, hostile fields
+					{f.authzPath(pattern, "b", variant), "application/x-www-form-urlencoded", fields.Encode()},
+					// hostile path parameters, the other side's unit in the fields
+					{fillPath(pattern, url.PathEscape(v)), "application/x-www-form-urlencoded", generic},
+				}
+				if api {
+					targets[0].ctype, targets[0].body = "application/json", string(js)
+					targets[1].ctype, targets[1].body = "application/json", `{"unit_code":"b-court","name":`+string(mustJSON(v))+`}`
+				}
+				for _, a := range askers {
+					if a.user == "anonymous" && rule.allow != "public" {
+						continue // refused before any handler (TestEveryRouteHasAnAccessRule)
+					}
+					want := rule.expected(a)
+					for _, tg := range targets {
+						c := f.c(t, a.user)
+						before := authzState(t, db)
+						req, err := http.NewRequest(method, c.base+"/", strings.NewReader(tg.body))
+						if err != nil {
+							t.Fatal(err)
+						}
+						p, q, _ := strings.Cut(tg.path, "?")
+						req.URL.Opaque, req.URL.RawQuery = p, q
+						req.Header.Set("Content-Type", tg.ctype)
+						r := c.do(req)
+						n++
+						statuses[r.Status]++
+						where := fmt.Sprintf("%s %s as %s (route %q, value %q)", method, shorten(tg.path), a.user, route, shorten(v))
+						if r.Status >= 500 {
+							t.Errorf("%s: status %d\n%s", where, r.Status, shorten(r.Body))
+						}
+						text := readable(r)
+						for _, m := range bMarks {
+							if strings.Contains(text, m) {
+								t.Errorf("%s: the answer holds %q from outside the asker's scope", where, m)
+							}
+						}
+						if want != expectAllowed {
+							if after := authzState(t, db); after != before {
+								t.Errorf("%s: a refused request changed something: %s → %s", where, before, after)
+							}
+						}
+					}
+				}
+			}
+		}
+		t.Logf("%d tampered POSTs; answers by status: %v; %v", n, statuses, time.Since(start))
+	})
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }

@@ -222,9 +222,9 @@ var authzMatrix = map[string]authzRule{
 	"PATCH /api/v1/users/{username}":                   {allow: "admin", scoped: true, weak: "a JSON body"},
 	"POST /api/v1/users/{username}/reset-password":     {allow: "admin", scoped: true},
 	"POST /api/v1/problems":                            {allow: "leader deputy handler inspector", weak: "a JSON body"},
-	"PATCH /api/v1/problems/{id}":                      {allow: "leader deputy handler inspector", scoped: true, weak: "a JSON body"},
+	"PATCH /api/v1/problems/{id}":                      {allow: "leader deputy handler inspector", scoped: true, weak: "the state is checked before the permission: discipline, who reads the item, gets 409"},
 	"POST /api/v1/problems/{id}/submit":                {allow: "leader deputy handler inspector", scoped: true, weak: "the matrix's body or the record's state stops it before or beside the permission check"},
-	"POST /api/v1/problems/{id}/progress":              {allow: "leader deputy handler inspector", scoped: true, weak: "a JSON body"},
+	"POST /api/v1/problems/{id}/progress":              {allow: "leader deputy handler inspector", scoped: true, weak: "the state is checked before the permission: discipline, who reads the item, gets 409"},
 	"POST /api/v1/problems/{id}/close":                 {allow: "leader deputy handler inspector", scoped: true, weak: "a JSON body"},
 	"POST /api/v1/problems/{id}/verify":                {allow: "inspector", scoped: true, weak: "a JSON body"},
 	"POST /api/v1/problems/{id}/review":                {allow: "inspector", scoped: true, weak: "a JSON body"},
@@ -236,8 +236,8 @@ var authzMatrix = map[string]authzRule{
 	"POST /api/v1/public/reports/lookup":               {allow: "public", weak: "receipt and key"},
 	"POST /api/v1/clues/{id}/register":                 {allow: "discipline", scoped: true},
 	"POST /api/v1/clues/{id}/assign":                   {allow: "discipline", scoped: true},
-	"POST /api/v1/clues/{id}/identity":                 {allow: "discipline", scoped: true, weak: "a JSON body"},
-	"POST /api/v1/clues/{id}/conclude":                 {allow: "discipline", scoped: true, weak: "a JSON body"},
+	"POST /api/v1/clues/{id}/identity":                 {allow: "discipline", scoped: true},
+	"POST /api/v1/clues/{id}/conclude":                 {allow: "discipline", scoped: true},
 	"POST /api/v1/public/ratings":                      {allow: "public", weak: "a JSON body"},
 	"POST /api/v1/ratings":                             {allow: "leader deputy handler inspector", weak: "a JSON body"},
 	"POST /api/v1/ratings/{id}/visit":                  {allow: "leader deputy handler inspector", scoped: true, weak: "a JSON body"},
@@ -266,6 +266,18 @@ var authzMatrix = map[string]authzRule{
 	"DELETE /api/v1/":                                  {allow: "public", notFound: true},
 }
 
+// authzJSON are valid JSON bodies of API writes (the API decodes strictly:
+// an unknown field is refused before anything else).
+var authzJSON = map[string]string{
+	"POST /api/v1/clues/{id}/identity":     `{"reason":"核实举报人身份"}`,
+	"POST /api/v1/clues/{id}/conclude":     `{"conclusion":"untrue","note":"经核实不属实"}`,
+	"POST /api/v1/problems/{id}/progress":  `{"note":"进展","percent":60}`,
+	"POST /api/v1/problems/{id}/extension": `{"deadline":"2099-12-31","reason":"需要更多时间"}`,
+	"POST /api/v1/problems/{id}/supervise": `{"interval_days":7,"note":"挂牌督办"}`,
+	"POST /api/v1/problems/{id}/verify":    `{"approve":true,"note":"核验"}`,
+	"PATCH /api/v1/problems/{id}":          `{"title":"改后的标题"}`,
+}
+
 // authzBody is the body of a POST, PATCH or DELETE: valid, so the request
 // would succeed if the asker were allowed.
 func authzBody(f *authzFixture, route, variant, side string) (string, string) {
@@ -275,6 +287,9 @@ func authzBody(f *authzFixture, route, variant, side string) (string, string) {
 	}
 	ids := f.ids[s]
 	if strings.Contains(route, " /api/") {
+		if b, ok := authzJSON[route]; ok {
+			return "application/json", b
+		}
 		return "application/json", `{}`
 	}
 	// one form for every page: each handler reads the fields it knows
