@@ -21,6 +21,7 @@ import (
 
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/blob"
+	"github.com/luoshi/luoshi/internal/scrub"
 	"github.com/luoshi/luoshi/internal/store"
 )
 
@@ -132,27 +133,35 @@ func (s *Store) Put(ctx context.Context, q store.Queryer, actorID int64, name st
 	if max <= 0 {
 		max = DefaultMaxSize
 	}
-	w, err := s.blobs().Create(ctx)
-	if err != nil {
-		return File{}, err
-	}
-	defer w.Abort() // a no-op once committed
-	h := sha256.New()
-	var head headBuffer
-	n, err := io.Copy(io.MultiWriter(w, h, &head), io.LimitReader(r, max+1))
+	// the whole file is read first (at most max bytes): it is inspected
+	// before anything is stored
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
 		return File{}, fmt.Errorf("attachment upload: %w", err)
 	}
+	n := int64(len(data))
 	if n == 0 {
 		return File{}, apperr.Invalidf("file", "err.attach.empty", name)
 	}
 	if n > max {
 		return File{}, apperr.Invalidf("file", "err.attach.too_large", name, max>>20)
 	}
-	if !kind.magic(head.b) {
+	if !kind.magic(data[:min(len(data), 512)]) {
 		return File{}, apperr.Invalidf("file", "err.attach.content", name)
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
+	if err := scrub.Inspect(name, data); err != nil {
+		return File{}, err
+	}
+	h := sha256.Sum256(data)
+	sum := hex.EncodeToString(h[:])
+	w, err := s.blobs().Create(ctx)
+	if err != nil {
+		return File{}, err
+	}
+	defer w.Abort() // a no-op once committed
+	if _, err := w.Write(data); err != nil {
+		return File{}, fmt.Errorf("attachment upload: %w", err)
+	}
 	if err := w.Commit(Key(sum)); err != nil {
 		return File{}, err
 	}
@@ -192,14 +201,4 @@ func Get(ctx context.Context, q store.Queryer, id int64) (File, error) {
 // Open opens the bytes of f for reading.
 func (s *Store) Open(ctx context.Context, f File) (blob.Object, error) {
 	return s.blobs().Open(ctx, Key(f.SHA256))
-}
-
-// headBuffer keeps the first 512 bytes written to it, for content sniffing.
-type headBuffer struct{ b []byte }
-
-func (h *headBuffer) Write(p []byte) (int, error) {
-	if room := 512 - len(h.b); room > 0 {
-		h.b = append(h.b, p[:min(room, len(p))]...)
-	}
-	return len(p), nil
 }

@@ -143,7 +143,7 @@ func (w *s3Writer) Commit(key string) error {
 	_, err := w.s.client.PutObject(w.ctx, w.s.cfg.Bucket, w.s.name(key), w.f, w.n,
 		minio.PutObjectOptions{ContentType: "application/octet-stream", SendContentMd5: true})
 	if err != nil {
-		return fmt.Errorf("S3 attachments: put %s: %w", key, err)
+		return wrapErr("put", key, err)
 	}
 	return nil
 }
@@ -173,14 +173,14 @@ func (s *S3) Open(ctx context.Context, key string) (Object, error) {
 	}
 	o, err := s.client.GetObject(ctx, s.cfg.Bucket, s.name(key), minio.GetObjectOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("S3 attachments: get %s: %w", key, err)
+		return nil, wrapErr("get", key, err)
 	}
 	if _, err := o.Stat(); err != nil {
 		o.Close()
 		if notFound(err) {
 			return nil, fmt.Errorf("S3 attachments: %s: %w", key, ErrNotExist)
 		}
-		return nil, fmt.Errorf("S3 attachments: get %s: %w", key, err)
+		return nil, wrapErr("get", key, err)
 	}
 	return o, nil
 }
@@ -197,7 +197,7 @@ func (s *S3) Exists(ctx context.Context, key string) (bool, error) {
 	if notFound(err) {
 		return false, nil
 	}
-	return false, fmt.Errorf("S3 attachments: stat %s: %w", key, err)
+	return false, wrapErr("stat", key, err)
 }
 
 // Delete removes the object.
@@ -207,7 +207,7 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 	}
 	err := s.client.RemoveObject(ctx, s.cfg.Bucket, s.name(key), minio.RemoveObjectOptions{})
 	if err != nil && !notFound(err) {
-		return fmt.Errorf("S3 attachments: delete %s: %w", key, err)
+		return wrapErr("delete", key, err)
 	}
 	return nil
 }
@@ -223,7 +223,7 @@ func (s *S3) Walk(ctx context.Context, prefix string, fn func(key string, size i
 			continue // drain the channel after cancel
 		}
 		if o.Err != nil {
-			ferr = fmt.Errorf("S3 attachments: list: %w", o.Err)
+			ferr = wrapErr("list", prefix, o.Err)
 			cancel()
 			continue
 		}
@@ -237,6 +237,25 @@ func (s *S3) Walk(ctx context.Context, prefix string, fn func(key string, size i
 		}
 	}
 	return ferr
+}
+
+// UnavailableError is a failure of the storage service itself: it did not
+// answer, or answered with a server error. Like a database that cannot be
+// reached, nothing was stored and the request may be retried later; it
+// satisfies net.Error, which the HTTP layers answer with 503.
+type UnavailableError struct{ Err error }
+
+func (e *UnavailableError) Error() string   { return e.Err.Error() }
+func (e *UnavailableError) Unwrap() error   { return e.Err }
+func (e *UnavailableError) Timeout() bool   { return true }
+func (e *UnavailableError) Temporary() bool { return true }
+
+func wrapErr(op, key string, err error) error {
+	err = fmt.Errorf("S3 attachments: %s %s: %w", op, key, err)
+	if r := minio.ToErrorResponse(errors.Unwrap(err)); r.StatusCode == 0 || r.StatusCode >= 500 || r.StatusCode == http.StatusTooManyRequests {
+		return &UnavailableError{err}
+	}
+	return err
 }
 
 // Open chooses the store from a --attachments value and the LUOSHI_S3_*

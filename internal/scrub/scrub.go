@@ -113,7 +113,11 @@ func Clean(name string, data []byte) (Result, error) {
 	case content != want && !(content == kindDOCX && (want == kindXLSX || want == kindPPTX)):
 		return Result{}, apperr.Invalidf("file", "err.scrub.mismatch", name)
 	}
-	out, err := want.clean(data)
+	err := hostile(want, data)
+	var out []byte
+	if err == nil {
+		out, err = want.clean(data)
+	}
 	if err != nil {
 		if e := apperr.As(err); e != nil {
 			return Result{}, apperr.Invalidf("file", e.Key, name)

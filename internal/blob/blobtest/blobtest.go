@@ -5,11 +5,14 @@ package blobtest
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -28,10 +31,34 @@ type Server struct {
 	URL     string // http://127.0.0.1:port
 	Backend *s3mem.Backend
 	srv     *httptest.Server
+	handler http.Handler
 }
 
 // Close stops the server (tests of an outage call it early).
 func (s *Server) Close() { s.srv.Close() }
+
+// Restart starts a stopped server again at the same address, with the
+// same objects.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	addr := strings.TrimPrefix(s.URL, "http://")
+	var ln net.Listener
+	var err error
+	for range 50 {
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("restart the S3 server at %s: %v", addr, err)
+	}
+	s.srv = httptest.NewUnstartedServer(s.handler)
+	s.srv.Listener.Close()
+	s.srv.Listener = ln
+	s.srv.Start()
+	t.Cleanup(s.srv.Close)
+}
 
 // NewServer starts a server with the bucket created; it stops with the test.
 func NewServer(t testing.TB, bucket string) *Server {
@@ -40,9 +67,10 @@ func NewServer(t testing.TB, bucket string) *Server {
 	if err := be.CreateBucket(bucket); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(gofakes3.New(be, gofakes3.WithIntegrityCheck(true)).Server())
+	h := gofakes3.New(be, gofakes3.WithIntegrityCheck(true)).Server()
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &Server{URL: srv.URL, Backend: be, srv: srv}
+	return &Server{URL: srv.URL, Backend: be, srv: srv, handler: h}
 }
 
 // Env is what luoshi reads to use the server's bucket: pass it as the
@@ -60,7 +88,7 @@ func S3(t testing.TB) *blob.S3 {
 	name := "luoshi-test-" + strconv.FormatInt(buckets.Add(1), 10)
 	srv := NewServer(t, name)
 	s, err := blob.NewS3(blob.S3Config{Endpoint: strings.TrimPrefix(srv.URL, "http://"), Insecure: true,
-		Bucket: name, Prefix: "files/", Region: "us-east-1", AccessKey: AccessKey, SecretKey: SecretKey, SpoolDir: t.TempDir()})
+		Bucket: name, Prefix: "files/", Region: "us-east-1", AccessKey: AccessKey, SecretKey: SecretKey, SpoolDir: t.TempDir(), MaxRetries: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
