@@ -200,14 +200,10 @@ func TestParseSheetBadFiles(t *testing.T) {
 		"header only": {book(t, [][]any{header}, nil), "err.xlsx.empty"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			start := time.Now()
 			_, err := ledger.ParseSheet(tc.data)
 			e := apperr.As(err)
 			if e == nil || e.Key != tc.key {
 				t.Fatalf("got %v, want %s", err, tc.key)
-			}
-			if d := time.Since(start); d > 20*time.Second {
-				t.Fatalf("took %v", d)
 			}
 		})
 	}
