@@ -73,6 +73,9 @@ if [ "$WHICH" = postgres ] || [ "$WHICH" = all ]; then
 	dropdb -h "$PGHOST" -U "$PGUSER" --if-exists luoshi_bench
 	createdb -h "$PGHOST" -U "$PGUSER" luoshi_bench
 	go run ./bench/gen --db "$DB_URL" --units "$UNITS" --people "$PEOPLE" --accounts "$WORK/accounts-postgres.txt"
+	# fresh statistics and visibility map: the planner and index-only scans
+	# otherwise see an empty database (autovacuum may not have run yet)
+	psql -q -h "$PGHOST" -U "$PGUSER" -d luoshi_bench -c 'VACUUM ANALYZE'
 	serve_and_load postgres --data "$WORK/pgdata" --db "$DB_URL"
 	dropdb -h "$PGHOST" -U "$PGUSER" luoshi_bench
 fi
