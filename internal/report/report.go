@@ -66,6 +66,7 @@ type Reports struct {
 	Rules  Rules
 	Clock  func() time.Time
 	salted *saltCache
+	acks   dueCache // the acknowledgement day of today's submissions (intake.go)
 	group  struct {
 		mu      sync.Mutex
 		queue   []*pending

@@ -63,6 +63,7 @@ func (r *Reports) SetTimers(ctx context.Context, p *org.Principal, t Timers) err
 		return err
 	}
 	b, _ := json.Marshal(t)
+	defer r.acks.clear()
 	return r.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, settingTimers, string(b), store.Now()); err != nil {

@@ -26,6 +26,7 @@ type checkpointer struct {
 	db   *sql.DB
 	stop chan struct{}
 	done sync.WaitGroup
+	once sync.Once
 }
 
 func startCheckpointer(dsn string) (*checkpointer, error) {
@@ -66,8 +67,10 @@ func (c *checkpointer) checkpoint() {
 	c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done)
 }
 
+// close stops the checkpoints; a second close does nothing (DB.Close may be
+// called twice, as sql.DB's Close may).
 func (c *checkpointer) close() error {
-	close(c.stop)
+	c.once.Do(func() { close(c.stop) })
 	c.done.Wait()
 	return c.db.Close()
 }

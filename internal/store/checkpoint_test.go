@@ -69,6 +69,7 @@ func TestCheckpointsRunOffTheWriter(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
+	db.Close() // a second Close is harmless
 	if _, err := os.Stat(path + "-wal"); !os.IsNotExist(err) {
 		t.Fatalf("log left behind after Close: %v", err)
 	}
