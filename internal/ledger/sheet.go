@@ -574,6 +574,16 @@ func formulaCells(data []byte) (map[int][]int, error) {
 	if name == "" {
 		return nil, nil // excelize says what is wrong with the file
 	}
+	// Most sheets have no formula: a byte scan for an element named "f"
+	// (a tenth of the cost of the XML tokenizer, which took 8 % of an
+	// import's CPU) spares the second parse. A false alarm only costs time.
+	if f, err := zr.Open(name); err == nil {
+		found, err := hasFElement(io.LimitReader(f, maxUnzipped))
+		f.Close()
+		if err == nil && !found {
+			return map[int][]int{}, nil
+		}
+	}
 	f, err := zr.Open(name)
 	if err != nil {
 		return nil, nil
@@ -616,6 +626,32 @@ func formulaCells(data []byte) (map[int][]int, error) {
 		}
 	}
 	return out, nil
+}
+
+// hasFElement reports whether r's XML may hold an element whose local name
+// is "f": "<f" or ":f" (a prefixed name) followed by ">", "/" or white space.
+func hasFElement(r io.Reader) (bool, error) {
+	buf := make([]byte, 64<<10)
+	keep := 0 // bytes carried over from the previous read: a match may straddle reads
+	for {
+		n, err := r.Read(buf[keep:])
+		b := buf[:keep+n]
+		for i := 0; i+2 < len(b); i++ {
+			if (b[i] == '<' || b[i] == ':') && b[i+1] == 'f' {
+				switch b[i+2] {
+				case '>', '/', ' ', '\t', '\r', '\n':
+					return true, nil
+				}
+			}
+		}
+		if err == io.EOF {
+			return false, nil
+		} else if err != nil {
+			return false, err
+		}
+		keep = min(2, len(b))
+		copy(buf, b[len(b)-keep:])
+	}
 }
 
 func attr(se xml.StartElement, name string) string {
