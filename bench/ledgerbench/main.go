@@ -32,9 +32,10 @@ func main() {
 	n := flag.Int("n", 40, "iterations per read")
 	daily := flag.Bool("daily", false, "also run the daily job (RefreshLights, Escalate) once, timed")
 	only := flag.String("only", "", "comma-separated case names to run (default all)")
+	jobPeriods := flag.String("job-periods", "", "with --job: only these periods (comma-separated keys, e.g. 2026-Q4,2026-Q3)")
 	job := flag.Bool("job", false, "first run the scorecard and warnings snapshot job once over every maintained period, timed (the cases then read the snapshots)")
 	flag.Parse()
-	if err := run(*data, *dbURL, *n, *daily, *only, *job); err != nil {
+	if err := run(*data, *dbURL, *n, *daily, *only, *job, *jobPeriods); err != nil {
 		fmt.Fprintln(os.Stderr, "ledgerbench:", err)
 		os.Exit(1)
 	}
@@ -48,7 +49,7 @@ func principalOf(ctx context.Context, db *store.DB, query string, args ...any) (
 	return org.LoadPrincipal(ctx, db.Read, id)
 }
 
-func run(data, dbURL string, n int, daily bool, only string, job bool) error {
+func run(data, dbURL string, n int, daily bool, only string, job bool, jobPeriods string) error {
 	target := dbURL
 	if target == "" {
 		target = filepath.Join(data, "luoshi.db")
@@ -178,6 +179,9 @@ func run(data, dbURL string, n int, daily bool, only string, job bool) error {
 		// warn_snapshot do when every period is due)
 		var total time.Duration
 		for _, per := range score.SnapshotPeriods(sc.Today()) {
+			if jobPeriods != "" && !slices.Contains(strings.Split(jobPeriods, ","), per.Key) {
+				continue
+			}
 			t := time.Now()
 			sn, err := sc.SnapshotPeriod(ctx, per)
 			if err != nil {
