@@ -25,10 +25,9 @@ import (
 	"github.com/luoshi/luoshi/internal/study"
 )
 
-// Like the scorecards, the flags of the periods the snapshot job maintains
-// (score.SnapshotPeriods) are computed in the background for every unit,
-// one subtree of the deployment at a time, into warn_snapshots; List reads
-// them for the asked subtree. Dismissals are not part of the snapshot: they
+// Like the scorecards, the flags of the current and previous quarter and
+// month are computed in the background for every unit into warn_snapshots;
+// List reads them for the asked subtree. Dismissals are not part of the snapshot: they
 // are read on every view, so a dismissal shows at once.
 
 // Snapshot describes the background computation the flags were read from.
@@ -52,8 +51,21 @@ func (w *Warner) every() time.Duration {
 	return score.DefaultEvery
 }
 
+// snapshotPeriods are the periods whose flags the job keeps: the current
+// and previous quarter and month. A year's flags read three years of
+// closures for the bunching baseline and are computed when asked for.
+func snapshotPeriods(today time.Time) []score.Period {
+	var out []score.Period
+	for _, p := range score.SnapshotPeriods(today) {
+		if p.Kind != score.Year {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 func (w *Warner) maintained(key string) bool {
-	for _, p := range score.SnapshotPeriods(w.Today()) {
+	for _, p := range snapshotPeriods(w.Today()) {
 		if p.Key == key {
 			return true
 		}
@@ -195,55 +207,35 @@ func (w *Warner) snapshotFlags(ctx context.Context, path, period string) ([]Flag
 }
 
 // ComputeAll computes the flags of every open unit of the deployment for
-// the period: each top unit alone, then each subtree under a top unit in
-// turn (a flag rests on its unit's own records, so the pieces add up to the
-// whole, and no piece holds the records of the whole deployment).
+// the period: each top unit's tree in one pass (one statement per source;
+// splitting a tree into subtrees would scan the period's events once per
+// subtree).
 func (w *Warner) ComputeAll(ctx context.Context, per score.Period, th Thresholds) ([]Flag, error) {
 	q := w.DB.Read
-	type top struct {
-		Unit
-		path string
-		root bool
-	}
-	rows, err := q.QueryContext(ctx, `SELECT u.id, u.code, u.name, u.path, CASE WHEN u.parent_id IS NULL THEN 1 ELSE 0 END
-		FROM units u LEFT JOIN units p ON p.id = u.parent_id
-		WHERE u.parent_id IS NULL OR p.parent_id IS NULL ORDER BY u.path`)
+	rows, err := q.QueryContext(ctx, `SELECT path FROM units WHERE parent_id IS NULL ORDER BY path`)
 	if err != nil {
 		return nil, err
 	}
-	var tops []top
+	var roots []string
 	for rows.Next() {
-		var t top
-		if err := rows.Scan(&t.ID, &t.Code, &t.Name, &t.path, &t.root); err != nil {
+		var p string
+		if err := rows.Scan(&p); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		tops = append(tops, t)
+		roots = append(roots, p)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	var all []Flag
-	for _, t := range tops {
-		var r Rows
-		var err error
-		if t.root { // the top unit alone (its subtrees come one by one)
-			var open bool
-			if err := q.QueryRowContext(ctx, `SELECT closed_at IS NULL FROM units WHERE id = $1`, t.ID).Scan(&open); err != nil {
-				return nil, err
-			}
-			if !open {
-				continue
-			}
-			r, err = gather(ctx, q, t.path, []Unit{t.Unit}, per, th)
-		} else {
-			r, err = gather(ctx, q, t.path, nil, per, th)
-		}
+	for _, root := range roots {
+		r, err := gather(ctx, q, root, nil, per, th)
 		if err != nil {
 			return nil, err
 		}
-		if r.Copies, err = study.Copies(ctx, w.DB, t.path); err != nil {
+		if r.Copies, err = study.Copies(ctx, w.DB, root); err != nil {
 			return nil, err
 		}
 		all = append(all, Detect(r, per, th)...)
@@ -263,7 +255,7 @@ func (w *Warner) RefreshSnapshots(ctx context.Context, force bool) ([]string, er
 	}
 	keep := map[string]bool{}
 	var done []string
-	for _, per := range score.SnapshotPeriods(w.Today()) {
+	for _, per := range snapshotPeriods(w.Today()) {
 		keep[per.Key] = true
 		sn, err := w.snapshotRun(ctx, per.Key, th)
 		if err != nil {

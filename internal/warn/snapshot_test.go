@@ -49,7 +49,7 @@ func TestSnapshotFlags(t *testing.T) {
 		}
 		done, err := w.RefreshSnapshots(ctx, false)
 		must(t, err)
-		if len(done) != 6 {
+		if len(done) != 4 {
 			t.Errorf("computed %v", done)
 		}
 		for _, code := range []string{"c", "k1", "k2"} {
@@ -114,7 +114,7 @@ func TestSnapshotFlags(t *testing.T) {
 		if _, sn, _ = w.ListSnapshot(ctx, insp, "k2", "2026-Q3"); sn.RequestedAt != now.UnixMilli() {
 			t.Errorf("request not pending: %+v", sn)
 		}
-		if done, _ = w.RefreshSnapshots(ctx, false); len(done) != 6 {
+		if done, _ = w.RefreshSnapshots(ctx, false); len(done) != 4 {
 			t.Errorf("recomputed %v on request", done)
 		}
 
@@ -129,7 +129,7 @@ func TestSnapshotFlags(t *testing.T) {
 		}
 		done, err = w.RefreshSnapshots(ctx, false)
 		must(t, err)
-		if len(done) != 6 {
+		if len(done) != 4 {
 			t.Errorf("recomputed %v after the thresholds changed", done)
 		}
 		flags, sn, err = w.ListSnapshot(ctx, insp, "k1", "2026-Q3")
