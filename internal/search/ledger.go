@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"unicode/utf8"
 
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/text"
@@ -21,7 +22,7 @@ import (
 // the ledger then scans.
 func (ix *Index) ProblemMatch(ctx context.Context, q string, arg func(any) string) (string, bool) {
 	cq := text.ParseContains(q)
-	if cq.Empty() {
+	if cq.Empty() || weak(cq) {
 		return "", false
 	}
 	if _, err := ix.sync(ctx, 2, SearchMargin); err != nil && ctx.Err() != nil {
@@ -41,4 +42,17 @@ func (ix *Index) ProblemMatch(ctx context.Context, q string, arg func(any) strin
 			WHERE search_fts MATCH ` + arg(cq.FTS5()) + ` AND sd.kind = 'problem'`
 	}
 	return "pr.id IN (" + idx + " UNION ALL SELECT id FROM problems WHERE updated_at >= " + arg(mark-SearchMargin.Milliseconds()) + ")", true
+}
+
+// weak reports whether q holds only one-character prefixes (区*, all that
+// is left of "A3区"): they match most items, and a set of most ids costs
+// more than the scan it would save (measured: 4.7 s against 2.7 s for
+// 11,747 of 20,000 items under load).
+func weak(q text.Query) bool {
+	for _, t := range q.Terms {
+		if len(t.Tokens) > 1 || !t.Prefix || utf8.RuneCountInString(t.Tokens[0]) > 1 {
+			return false
+		}
+	}
+	return true
 }

@@ -63,7 +63,7 @@ func TestLedgerTextMatch(t *testing.T) {
 				}
 			}
 		}
-		if narrowed < 15 {
+		if narrowed < 10 {
 			t.Errorf("the index narrowed only %d queries", narrowed)
 		}
 	})
