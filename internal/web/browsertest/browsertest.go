@@ -39,11 +39,11 @@ const EnvChromium = "LUOSHI_CHROMIUM"
 // Timeout bounds one test's whole use of the browser: when it passes, the
 // browser is stopped and every later step fails, so a hung page cannot hang
 // the test run. A nearer deadline of `go test -timeout` wins.
-var Timeout = 60 * time.Second
+var Timeout = 180 * time.Second
 
 // StepTimeout bounds one step (a navigation, a query, a form submission), so a
 // missing element fails fast with its selector named.
-var StepTimeout = 15 * time.Second
+var StepTimeout = 45 * time.Second
 
 // Browser is one headless Chromium with one tab, owned by one test.
 type Browser struct {
