@@ -321,7 +321,7 @@ func TestBrowserStoredXSS(t *testing.T) {
 	// 2-core one; the default 60 s for the whole browser would be too tight.
 	// No web test runs in parallel, so changing the package value is safe.
 	defer func(d time.Duration) { browsertest.Timeout = d }(browsertest.Timeout)
-	browsertest.Timeout = 2 * time.Minute
+	browsertest.Timeout = 5 * time.Minute
 	b := browsertest.New(t)
 	started := time.Now()
 	// a dialog would stop the page: record it and dismiss it from another goroutine
