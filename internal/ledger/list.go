@@ -409,7 +409,8 @@ func (l *Ledger) List(ctx context.Context, p *org.Principal, f Filter) ([]Proble
 	// sort keys keeps the sort of a large match small (the engines sort
 	// whole result rows, forty columns and three joins each).
 	order := orderBy(f.Sort)
-	if strings.Contains(w, "u.path") || strings.Contains(w, "pr.unit_id") || strings.Contains(w, "pr.responsible_id") || strings.Contains(w, "pr.id IN (") {
+	narrowed := strings.Contains(w, "u.path") || strings.Contains(w, "pr.unit_id") || strings.Contains(w, "pr.responsible_id") || strings.Contains(w, "pr.id IN (")
+	if narrowed {
 		// A unit subtree, a person or text matches select few items of many: find them
 		// by their own indexes and sort them. A unary + makes the sort
 		// keys differ from the sort indexes' expressions (migration 00012),
@@ -426,8 +427,32 @@ func (l *Ledger) List(ctx context.Context, p *org.Principal, f Filter) ([]Proble
 		}
 		order = strings.Join(terms, ", ")
 	}
-	idRows, err := l.DB.Read.QueryContext(ctx, `SELECT pr.id`+from+` WHERE `+w+` ORDER BY `+order+
-		` LIMIT `+arg(limit)+` OFFSET `+arg(offset), args...)
+	var q string
+	if f.Sort != "" || narrowed || l.DB.Dialect != store.Postgres || (f.DeadlineFrom == "" && f.DeadlineTo == "") {
+		q = `SELECT pr.id` + from + ` WHERE ` + w + ` ORDER BY ` + order + ` LIMIT ` + arg(limit) + ` OFFSET ` + arg(offset)
+	} else {
+		// A deadline range in the default order (work owed first, by
+		// deadline): PostgreSQL walked the sort index from its start and
+		// filtered (0.2–0.6 s at a million items). The order's leading term
+		// (closed or not) takes two values and the second is fixed by the
+		// range (a deadline); one branch per value of the first gives each
+		// an index range with the deadline condition in it (3 ms). A status
+		// filter leaves one branch. SQLite's skip-scan does this by itself.
+		n := arg(limit + offset)
+		var branches []string
+		for _, k := range []string{"0", "1"} {
+			closed := f.Status == string(Closed) || f.Status == "review_due"
+			if f.Status != "" && (k == "1") != closed {
+				continue // the status filter leaves this branch empty
+			}
+			branches = append(branches, `(SELECT pr.id, `+k+` AS k, pr.deadline AS dl`+from+` WHERE `+w+
+				` AND CASE WHEN pr.status = 'closed' THEN 1 ELSE 0 END = `+k+
+				` AND CASE WHEN pr.deadline IS NULL THEN 1 ELSE 0 END = 0 ORDER BY pr.deadline, pr.id LIMIT `+n+`)`)
+		}
+		q = `SELECT id FROM (` + strings.Join(branches, " UNION ALL ") + `) x ORDER BY k, dl, id LIMIT ` +
+			arg(limit) + ` OFFSET ` + arg(offset)
+	}
+	idRows, err := l.DB.Read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, 0, err
 	}
