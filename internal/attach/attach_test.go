@@ -39,6 +39,14 @@ func objects(t *testing.T, b blob.Store) []string {
 	return keys
 }
 
+// hugePNG is pngBytes with its IHDR saying 100000 × 100000 (the CRC is
+// not checked before the size is).
+var hugePNG = func() []byte {
+	b := append([]byte{}, pngBytes...)
+	copy(b[16:24], "\x00\x01\x86\xa0\x00\x01\x86\xa0")
+	return b
+}()
+
 func TestPutAndOpen(t *testing.T) {
 	each(t, func(t *testing.T, db *store.DB, s *attach.Store, b blob.Store) {
 		f, err := s.Put(ctx, db.Write, 0, `C:\照片\现场.PNG`, bytes.NewReader(pngBytes))
@@ -137,6 +145,9 @@ func TestPutRefuses(t *testing.T) {
 			{"path only", "../", []byte("x"), "err.attach.name"},
 			{"control characters", "a\nb.txt", []byte("x"), "err.attach.name"},
 			{"zip named docx is fine but html named pdf is not", "x.pdf", []byte("<html><body>"), "err.attach.content"},
+			{"svg with script named txt", "说明.txt", []byte(`<svg onload="alert(1)"/>`), "err.scrub.active"},
+			{"PDF+HTML polyglot", "x.pdf", []byte("%PDF-1.4\n<html><script>alert(1)</script>"), "err.scrub.polyglot"},
+			{"PNG declaring 100000×100000 pixels", "huge.png", hugePNG, "err.scrub.pixels"},
 		} {
 			_, err := s.Put(ctx, db.Write, 0, tc.file, bytes.NewReader(tc.body))
 			if e := apperr.As(err); e == nil || e.Key != tc.key {
