@@ -275,6 +275,9 @@ func (r *Reports) commitBatch(batch []*pending) {
 // before the commit, as if the submission had arrived that moment earlier.
 func route(ctx context.Context, q store.Queryer, in Input, self *org.Principal) (unit, handling org.Unit, named []org.Named, err error) {
 	unit, err = org.UnitByCode(ctx, q, in.UnitCode)
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return // the database failing is not the reporter's mistake: 503, not 400
+	}
 	if err != nil || unit.Closed {
 		return unit, handling, nil, apperr.Invalidf("unit_code", "err.report.unit_code.unknown", in.UnitCode)
 	}
