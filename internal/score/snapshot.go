@@ -143,36 +143,11 @@ func (s *Scorer) RefreshSnapshots(ctx context.Context, force bool) ([]string, er
 		done = append(done, per.Key)
 	}
 	// the snapshots of periods no longer maintained (or published meanwhile)
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT period FROM score_snapshot_runs`)
-	if err != nil {
-		return done, err
-	}
-	var stale []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			rows.Close()
-			return done, err
-		}
-		if !keep[p] {
-			stale = append(stale, p)
-		}
-	}
-	rows.Close()
-	for _, p := range stale {
-		if err := s.DB.Tx(ctx, func(tx *sql.Tx) error { return dropSnapshot(ctx, tx, p) }); err != nil {
-			return done, err
-		}
-	}
-	return done, nil
+	return done, s.DB.DropPeriodsExcept(ctx, "score_snapshot_runs", "score_snapshots", keep)
 }
 
 func dropSnapshot(ctx context.Context, tx *sql.Tx, period string) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM score_snapshots WHERE period = $1`, period); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM score_snapshot_runs WHERE period = $1`, period)
-	return err
+	return store.DropPeriod(ctx, tx, "score_snapshot_runs", "score_snapshots", period)
 }
 
 // SnapshotPeriod computes every unit's card of the period with the formula

@@ -269,35 +269,7 @@ func (w *Warner) RefreshSnapshots(ctx context.Context, force bool) ([]string, er
 		}
 		done = append(done, per.Key)
 	}
-	rows, err := w.DB.Read.QueryContext(ctx, `SELECT period FROM warn_snapshot_runs`)
-	if err != nil {
-		return done, err
-	}
-	var stale []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			rows.Close()
-			return done, err
-		}
-		if !keep[p] {
-			stale = append(stale, p)
-		}
-	}
-	rows.Close()
-	for _, p := range stale {
-		err := w.DB.Tx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM warn_snapshots WHERE period = $1`, p); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `DELETE FROM warn_snapshot_runs WHERE period = $1`, p)
-			return err
-		})
-		if err != nil {
-			return done, err
-		}
-	}
-	return done, nil
+	return done, w.DB.DropPeriodsExcept(ctx, "warn_snapshot_runs", "warn_snapshots", keep)
 }
 
 // SnapshotPeriod computes every unit's flags of the period with the
