@@ -266,6 +266,8 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 		Run: func(ctx context.Context) error { _, err := auth.CleanupSessions(ctx, db, srv.Policy); return err }},
 		srv.Ledger.Job(log), srv.Ledger.TallyJob(), srv.Reports.Job(log), srv.Search.Job(log), srv.Search.TrainJob(log), deliveryWorker(db, cfg, log).Job(),
 		srv.Score.SnapshotJob(log), srv.Warn.SnapshotJob(log))
+	// the snapshot jobs of a fresh start make way for the requests
+	runner.Pacer = &jobs.Pacer{Busy: srv.Activity.Busy}
 	runner.Start(ctx)
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -31,7 +31,10 @@ type Runner struct {
 	Log     *slog.Logger
 	Metrics *metrics.Metrics
 	Tick    time.Duration
-	node    string
+	// Pacer, when set, paces the long jobs while requests are being served
+	// (they call Yield between steps).
+	Pacer *Pacer
+	node  string
 }
 
 // NewRunner returns a runner with a random node name.
@@ -72,7 +75,7 @@ func (r *Runner) RunDue(ctx context.Context) []string {
 		if !ok {
 			continue
 		}
-		err = j.Run(ctx)
+		err = j.Run(WithPacer(ctx, r.Pacer))
 		if r.Metrics != nil {
 			r.Metrics.JobRun(j.Name, err)
 		}

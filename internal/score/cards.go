@@ -248,6 +248,9 @@ func ComputeAll(ctx context.Context, q store.Queryer, p Period, f Formula, study
 			}
 		}
 		all = append(all, cards...)
+		if err := yield(ctx, q); err != nil {
+			return nil, err
+		}
 	}
 	RankSiblings(all)
 	return all, nil

@@ -164,6 +164,9 @@ func (s *Scorer) SnapshotPeriod(ctx context.Context, per Period) (Snapshot, erro
 	if err != nil {
 		return Snapshot{}, err
 	}
+	if err := jobs.Yield(ctx); err != nil {
+		return Snapshot{}, err
+	}
 	old := map[int64]string{}
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT unit_id, digest FROM score_snapshots WHERE period = $1`, per.Key)
 	if err != nil {
@@ -179,6 +182,9 @@ func (s *Scorer) SnapshotPeriod(ctx context.Context, per Period) (Snapshot, erro
 		old[id] = d
 	}
 	rows.Close()
+	if err := jobs.Yield(ctx); err != nil { // before the write transaction, never inside it
+		return Snapshot{}, err
+	}
 	type row struct {
 		c            Card
 		body, digest string
@@ -284,4 +290,13 @@ func (s *Scorer) SnapshotJob(log *slog.Logger) jobs.Job {
 		}
 		return err
 	}}
+}
+
+// yield ends a step of the paced snapshot job (jobs.Yield), except inside a
+// transaction: a pause there would hold it (on SQLite, the one writer) open.
+func yield(ctx context.Context, q store.Queryer) error {
+	if _, inTx := q.(*sql.Tx); inTx {
+		return nil
+	}
+	return jobs.Yield(ctx)
 }

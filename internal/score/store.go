@@ -208,6 +208,10 @@ func direct(ctx context.Context, q store.Queryer, rootPath string, units []unit,
 		if err != nil {
 			return nil, err
 		}
+		// one statement over the whole tree: a step of the snapshot job
+		if err := yield(ctx, q); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

@@ -179,6 +179,10 @@ func gather(ctx context.Context, q store.Queryer, path string, only []Unit, per 
 		if err != nil {
 			return r, err
 		}
+		// one statement over the whole tree: a step of the snapshot job
+		if err := yield(ctx, q); err != nil {
+			return r, err
+		}
 	}
 	return r, nil
 }

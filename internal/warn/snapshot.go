@@ -239,6 +239,9 @@ func (w *Warner) ComputeAll(ctx context.Context, per score.Period, th Thresholds
 			return nil, err
 		}
 		all = append(all, Detect(r, per, th)...)
+		if err := jobs.Yield(ctx); err != nil {
+			return nil, err
+		}
 	}
 	sortFlags(all)
 	return all, nil
@@ -304,6 +307,9 @@ func (w *Warner) SnapshotPeriod(ctx context.Context, per score.Period) (Snapshot
 		old[k] = d
 	}
 	rows.Close()
+	if err := jobs.Yield(ctx); err != nil { // before the write transaction, never inside it
+		return Snapshot{}, err
+	}
 	type row struct {
 		k            key
 		body, digest string
@@ -397,4 +403,13 @@ func (w *Warner) SnapshotJob(log *slog.Logger) jobs.Job {
 		}
 		return err
 	}}
+}
+
+// yield ends a step of the paced snapshot job (jobs.Yield), except inside a
+// transaction: a pause there would hold it (on SQLite, the one writer) open.
+func yield(ctx context.Context, q store.Queryer) error {
+	if _, inTx := q.(*sql.Tx); inTx {
+		return nil
+	}
+	return jobs.Yield(ctx)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/luoshi/luoshi/internal/attach"
 	"github.com/luoshi/luoshi/internal/auth"
 	"github.com/luoshi/luoshi/internal/config"
+	"github.com/luoshi/luoshi/internal/jobs"
 	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/metrics"
 	"github.com/luoshi/luoshi/internal/org"
@@ -61,6 +62,9 @@ type Server struct {
 	Warn     *warn.Warner  // 形式主义预警 (pages_warn.go sets it when nil)
 	Study    *study.Service
 	Search   *search.Index
+	// Activity tells the job runner whether requests are being served, so
+	// that long background jobs make way for them (jobs.Pacer).
+	Activity jobs.Activity
 
 	mux    *http.ServeMux
 	routes []string   // every registered pattern, for the route tests
@@ -311,6 +315,12 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		// monitoring (health checks, metrics scrapes) is not load the jobs
+		// need to make way for
+		if p := r.URL.Path; p != "/healthz" && p != "/metrics" {
+			s.Activity.Begin()
+			defer s.Activity.End()
+		}
 		sw := &statusWriter{ResponseWriter: w}
 		rh := &routeHolder{}
 		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, rh))
