@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -44,6 +45,8 @@ type options struct {
 	mix         string
 	label       string
 	unit        string // report mix
+	serverPID   int    // read the server's CPU time around the timed run (0: not)
+	quiet       bool   // a warm-up: no report
 }
 
 func main() {
@@ -56,6 +59,8 @@ func main() {
 	mix := flag.String("mix", "pages", "pages (staff web pages, session cookie), api (JSON API, Bearer token) or report (public submissions and look-ups, no account)")
 	unit := flag.String("unit", "", "report mix: the unit code the public reports name")
 	label := flag.String("label", "", "first column of the Markdown row (e.g. sqlite)")
+	serverPID := flag.Int("server-pid", 0, "process id of the server on this machine: report its CPU time per request over the timed run (sign-ins excluded)")
+	quiet := flag.Bool("quiet", false, "print only a one-line summary (a warm-up run)")
 	flag.Parse()
 	o, err := check(*base, *usersFile, *pw, *dur, *conc, *maxReq, *mix)
 	if err != nil {
@@ -64,6 +69,7 @@ func main() {
 	}
 	o.label = *label
 	o.unit = *unit
+	o.serverPID, o.quiet = *serverPID, *quiet
 	if o.mix == "report" && o.unit == "" {
 		if o.unit, err = findUnit(o); err != nil {
 			fmt.Fprintln(os.Stderr, "loadgen: --mix report: no --unit and", err)
@@ -180,6 +186,7 @@ func run(o *options) error {
 	fmt.Fprintf(os.Stderr, "signed in %d users in %s; running %s mix for %s\n", o.concurrency, time.Since(setupStart).Round(time.Millisecond), o.mix, o.duration)
 
 	var sent atomic.Int64
+	cpu0 := processCPU(o.serverPID)
 	deadline := time.Now().Add(o.duration)
 	start := time.Now()
 	for _, w := range workers {
@@ -193,8 +200,43 @@ func run(o *options) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	report(o, workers, elapsed)
+	cpu := processCPU(o.serverPID) - cpu0
+	if o.quiet {
+		n := 0
+		for _, w := range workers {
+			n += len(w.samples)
+		}
+		fmt.Fprintf(os.Stderr, "warm-up: %d requests in %s\n", n, elapsed.Round(time.Millisecond))
+		return nil
+	}
+	report(o, workers, elapsed, cpu)
 	return nil
+}
+
+// processCPU is the user+system CPU time of process pid so far (0 when pid
+// is 0 or unreadable): /proc/PID/stat fields 14 and 15, in clock ticks of
+// 1/100 s (USER_HZ is 100 on Linux).
+func processCPU(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// the command name (field 2) may hold spaces: count from after its ')'
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+1:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	var utime, stime int64
+	fmt.Sscan(f[11], &utime)
+	fmt.Sscan(f[12], &stime)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // setup signs the worker in and learns what it may look at.
@@ -348,7 +390,7 @@ func pct(ds []time.Duration, p float64) time.Duration {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 
-func report(o *options, workers []*worker, elapsed time.Duration) {
+func report(o *options, workers []*worker, elapsed, cpu time.Duration) {
 	var all []time.Duration
 	byRoute := map[string][]time.Duration{}
 	errs := map[string]int{}
@@ -377,6 +419,10 @@ func report(o *options, workers []*worker, elapsed time.Duration) {
 		}
 	}
 	fmt.Printf("latency p50 %s  p90 %s  p99 %s  max %s\n", ms(pct(all, .50)), ms(pct(all, .90)), ms(pct(all, .99)), ms(pct(all, 1)))
+	if o.serverPID > 0 && len(all) > 0 {
+		fmt.Printf("server CPU over the timed run: %.1f s of %.1f s on %d cores, %.3f ms per request\n", cpu.Seconds(), elapsed.Seconds(),
+			runtime.NumCPU(), float64(cpu.Microseconds())/1000/float64(len(all)))
+	}
 	routes := make([]string, 0, len(byRoute))
 	for r := range byRoute {
 		routes = append(routes, r)
