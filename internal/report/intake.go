@@ -91,6 +91,7 @@ type pending struct {
 	number string // set by the commit
 	err    error
 	done   chan struct{}
+	trace  *stamps // nil unless the intake is traced (trace.go)
 }
 
 // dueCache keeps the acknowledgement day of today's submissions for a moment:
@@ -135,6 +136,11 @@ func (c *dueCache) clear() {
 var errCollision = errors.New("report: receipt collision")
 
 func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, files []Upload, addr string) (Receipt, error) {
+	var st *stamps
+	if tracer != nil {
+		st = &stamps{start: time.Now()}
+		defer tracer.submission(st)
+	}
 	in.Normalize()
 	if err := in.Validate(); err != nil {
 		return Receipt{}, err
@@ -143,6 +149,7 @@ func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, fil
 	if err != nil {
 		return Receipt{}, err
 	}
+	st.mark(&st.checked)
 	unit, handling, named, err := route(ctx, r.DB.Read, in, self)
 	if err != nil {
 		return Receipt{}, err
@@ -153,8 +160,10 @@ func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, fil
 	if err != nil {
 		return Receipt{}, err
 	}
+	st.mark(&st.routed)
 	p := &pending{self: self, in: in, addr: addr, unitID: unit.ID, handling: handling.ID, named: named,
-		keyHash: HashKey(key), ackDue: ackDue, today: today}
+		keyHash: HashKey(key), ackDue: ackDue, today: today, trace: st}
+	st.mark(&st.hashed)
 	for range 3 {
 		p.receipt, p.files, p.err = NewReceipt(), nil, nil
 		if p.wrapped, err = r.Seal.NewKey(); err != nil {
@@ -177,7 +186,9 @@ func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, fil
 			}
 			p.files = append(p.files, sf)
 		}
+		st.mark(&st.sealed)
 		r.commitGrouped(p)
+		st.mark(&st.woke)
 		if !errors.Is(p.err, errCollision) {
 			break
 		}
@@ -195,6 +206,7 @@ func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, fil
 // theirs. Nothing is acknowledged before its batch is committed.
 func (r *Reports) commitGrouped(p *pending) {
 	p.done = make(chan struct{})
+	p.trace.mark(&p.trace.queued)
 	g := &r.group
 	g.mu.Lock()
 	g.queue = append(g.queue, p)
@@ -236,7 +248,21 @@ const maxBatch = 128
 // fails them all.
 func (r *Reports) commitBatch(batch []*pending) {
 	ctx := context.Background() // the batch outlives any one request
-	err := r.DB.Tx(ctx, func(tx *sql.Tx) error { return r.insertBatch(ctx, tx, batch) })
+	start := time.Now()
+	for _, p := range batch {
+		if p.trace != nil {
+			p.trace.picked, p.trace.batch = start, len(batch)
+		}
+	}
+	err := r.commitOnce(ctx, batch, start)
+	if tracer != nil {
+		now := time.Now()
+		for _, p := range batch {
+			if p.trace != nil {
+				p.trace.committed = now
+			}
+		}
+	}
 	if err == nil {
 		return
 	}
@@ -267,6 +293,30 @@ func (r *Reports) commitBatch(batch []*pending) {
 			}
 		}
 	}
+}
+
+// commitOnce is DB.Tx around insertBatch, timed for the trace.
+func (r *Reports) commitOnce(ctx context.Context, batch []*pending, start time.Time) error {
+	tx, err := r.DB.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	var begun, inserted time.Time
+	if tracer != nil {
+		begun = time.Now()
+	}
+	if err := r.insertBatch(ctx, tx, batch); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if tracer != nil {
+		inserted = time.Now()
+	}
+	err = tx.Commit()
+	if tracer != nil {
+		tracer.batch(start, begun, inserted, time.Now(), len(batch))
+	}
+	return err
 }
 
 // route finds the unit a report is about, the unit whose discipline office
