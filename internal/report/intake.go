@@ -138,7 +138,8 @@ var errCollision = errors.New("report: receipt collision")
 func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, files []Upload, addr string) (Receipt, error) {
 	var st *stamps
 	if tracer != nil {
-		st = &stamps{start: time.Now()}
+		st = &stamps{}
+		st.mark(atStart)
 		defer tracer.submission(st)
 	}
 	in.Normalize()
@@ -149,7 +150,7 @@ func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, fil
 	if err != nil {
 		return Receipt{}, err
 	}
-	st.mark(&st.checked)
+	st.mark(atChecked)
 	unit, handling, named, err := route(ctx, r.DB.Read, in, self)
 	if err != nil {
 		return Receipt{}, err
@@ -160,10 +161,10 @@ func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, fil
 	if err != nil {
 		return Receipt{}, err
 	}
-	st.mark(&st.routed)
+	st.mark(atRouted)
 	p := &pending{self: self, in: in, addr: addr, unitID: unit.ID, handling: handling.ID, named: named,
 		keyHash: HashKey(key), ackDue: ackDue, today: today, trace: st}
-	st.mark(&st.hashed)
+	st.mark(atHashed)
 	for range 3 {
 		p.receipt, p.files, p.err = NewReceipt(), nil, nil
 		if p.wrapped, err = r.Seal.NewKey(); err != nil {
@@ -186,9 +187,9 @@ func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, fil
 			}
 			p.files = append(p.files, sf)
 		}
-		st.mark(&st.sealed)
+		st.mark(atSealed)
 		r.commitGrouped(p)
-		st.mark(&st.woke)
+		st.mark(atWoke)
 		if !errors.Is(p.err, errCollision) {
 			break
 		}
@@ -201,22 +202,29 @@ func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, fil
 
 // commitGrouped commits p together with whatever other submissions are
 // waiting: one transaction, so one durable flush (fsync), for many reports.
-// The first submitter to find no commit running becomes the committer and
-// keeps committing batches until the queue is empty; the others wait for
-// theirs. Nothing is acknowledged before its batch is committed.
+// A committer goroutine, started when the first submission finds none
+// running, keeps committing batches until the queue is empty; every
+// submitter waits only for its own batch. (The committer used to be the
+// first submitter itself: under steady load the queue never emptied, and
+// that one request waited for the whole run, 19.7 s on PostgreSQL.) Nothing
+// is acknowledged before its batch is committed.
 func (r *Reports) commitGrouped(p *pending) {
 	p.done = make(chan struct{})
-	p.trace.mark(&p.trace.queued)
+	p.trace.mark(atQueued)
 	g := &r.group
 	g.mu.Lock()
 	g.queue = append(g.queue, p)
-	if g.running {
-		g.mu.Unlock()
-		<-p.done
-		return
+	if !g.running {
+		g.running = true
+		go r.drain()
 	}
-	g.running = true
 	g.mu.Unlock()
+	<-p.done
+}
+
+// drain commits the queued submissions, a batch at a time, until none is left.
+func (r *Reports) drain() {
+	g := &r.group
 	for {
 		g.mu.Lock()
 		batch := g.queue
@@ -225,9 +233,10 @@ func (r *Reports) commitGrouped(p *pending) {
 		}
 		g.queue = g.queue[len(batch):]
 		if len(batch) == 0 {
+			g.queue = nil // let the backing array go
 			g.running = false
 			g.mu.Unlock()
-			break
+			return
 		}
 		g.mu.Unlock()
 		r.commitBatch(batch)
@@ -235,7 +244,6 @@ func (r *Reports) commitGrouped(p *pending) {
 			close(b.done)
 		}
 	}
-	<-p.done
 }
 
 const maxBatch = 128
@@ -251,7 +259,7 @@ func (r *Reports) commitBatch(batch []*pending) {
 	start := time.Now()
 	for _, p := range batch {
 		if p.trace != nil {
-			p.trace.picked, p.trace.batch = start, len(batch)
+			p.trace.at[atPicked], p.trace.batch = start, len(batch)
 		}
 	}
 	err := r.commitOnce(ctx, batch, start)
@@ -259,7 +267,7 @@ func (r *Reports) commitBatch(batch []*pending) {
 		now := time.Now()
 		for _, p := range batch {
 			if p.trace != nil {
-				p.trace.committed = now
+				p.trace.at[atCommitted] = now
 			}
 		}
 	}

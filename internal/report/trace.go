@@ -76,19 +76,32 @@ func (t *intakeTrace) line(kind string, vals ...int64) {
 
 // stamps are the moments a submission passed each stage.
 type stamps struct {
-	start, checked, routed, hashed, sealed, queued, picked, committed, woke time.Time
-	batch                                                                   int
+	at    [nStages]time.Time
+	batch int
 }
 
+const (
+	atStart = iota
+	atChecked
+	atRouted
+	atHashed
+	atSealed
+	atQueued
+	atPicked
+	atCommitted
+	atWoke
+	nStages
+)
+
 func (t *intakeTrace) submission(s *stamps) {
-	if t == nil || s.woke.IsZero() {
+	if t == nil || s.at[atWoke].IsZero() {
 		return
 	}
-	d := func(a, b time.Time) int64 { return b.Sub(a).Microseconds() }
+	d := func(a, b int) int64 { return s.at[b].Sub(s.at[a]).Microseconds() }
 	// sub,start,check,route,hash,seal,queue(wait for the writer to pick it),commit(its batch),wake,total,batch
-	t.line("sub", t.us(s.start), d(s.start, s.checked), d(s.checked, s.routed), d(s.routed, s.hashed),
-		d(s.hashed, s.sealed), d(s.queued, s.picked), d(s.picked, s.committed), d(s.committed, s.woke),
-		d(s.start, s.woke), int64(s.batch))
+	t.line("sub", t.us(s.at[atStart]), d(atStart, atChecked), d(atChecked, atRouted), d(atRouted, atHashed),
+		d(atHashed, atSealed), d(atQueued, atPicked), d(atPicked, atCommitted), d(atCommitted, atWoke),
+		d(atStart, atWoke), int64(s.batch))
 }
 
 // batchTrace: batch,start,size,begin(wait for the write connection),insert,commit(the flush)
@@ -100,10 +113,10 @@ func (t *intakeTrace) batch(start, begun, inserted, committed time.Time, size in
 		inserted.Sub(begun).Microseconds(), committed.Sub(inserted).Microseconds())
 }
 
-// mark sets *at to now (nothing when the submission is not traced).
-func (s *stamps) mark(at *time.Time) {
+// mark notes that the submission reached stage i (nothing when it is not traced).
+func (s *stamps) mark(i int) {
 	if s != nil {
-		*at = time.Now()
+		s.at[i] = time.Now()
 	}
 }
 
