@@ -91,6 +91,7 @@ type pending struct {
 	number string // set by the commit
 	err    error
 	done   chan struct{}
+	trace  *stamps // nil unless the intake is traced (trace.go)
 }
 
 // dueCache keeps the acknowledgement day of today's submissions for a moment:
@@ -135,6 +136,12 @@ func (c *dueCache) clear() {
 var errCollision = errors.New("report: receipt collision")
 
 func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, files []Upload, addr string) (Receipt, error) {
+	var st *stamps
+	if tracer != nil {
+		st = &stamps{}
+		st.mark(atStart)
+		defer tracer.submission(st)
+	}
 	in.Normalize()
 	if err := in.Validate(); err != nil {
 		return Receipt{}, err
@@ -143,6 +150,7 @@ func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, fil
 	if err != nil {
 		return Receipt{}, err
 	}
+	st.mark(atChecked)
 	unit, handling, named, err := route(ctx, r.DB.Read, in, self)
 	if err != nil {
 		return Receipt{}, err
@@ -153,8 +161,10 @@ func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, fil
 	if err != nil {
 		return Receipt{}, err
 	}
+	st.mark(atRouted)
 	p := &pending{self: self, in: in, addr: addr, unitID: unit.ID, handling: handling.ID, named: named,
-		keyHash: HashKey(key), ackDue: ackDue, today: today}
+		keyHash: HashKey(key), ackDue: ackDue, today: today, trace: st}
+	st.mark(atHashed)
 	for range 3 {
 		p.receipt, p.files, p.err = NewReceipt(), nil, nil
 		if p.wrapped, err = r.Seal.NewKey(); err != nil {
@@ -177,7 +187,9 @@ func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, fil
 			}
 			p.files = append(p.files, sf)
 		}
+		st.mark(atSealed)
 		r.commitGrouped(p)
+		st.mark(atWoke)
 		if !errors.Is(p.err, errCollision) {
 			break
 		}
@@ -190,21 +202,29 @@ func (r *Reports) submit(ctx context.Context, self *org.Principal, in Input, fil
 
 // commitGrouped commits p together with whatever other submissions are
 // waiting: one transaction, so one durable flush (fsync), for many reports.
-// The first submitter to find no commit running becomes the committer and
-// keeps committing batches until the queue is empty; the others wait for
-// theirs. Nothing is acknowledged before its batch is committed.
+// A committer goroutine, started when the first submission finds none
+// running, keeps committing batches until the queue is empty; every
+// submitter waits only for its own batch. (The committer used to be the
+// first submitter itself: under steady load the queue never emptied, and
+// that one request waited for the whole run, 19.7 s on PostgreSQL.) Nothing
+// is acknowledged before its batch is committed.
 func (r *Reports) commitGrouped(p *pending) {
 	p.done = make(chan struct{})
+	p.trace.mark(atQueued)
 	g := &r.group
 	g.mu.Lock()
 	g.queue = append(g.queue, p)
-	if g.running {
-		g.mu.Unlock()
-		<-p.done
-		return
+	if !g.running {
+		g.running = true
+		go r.drain()
 	}
-	g.running = true
 	g.mu.Unlock()
+	<-p.done
+}
+
+// drain commits the queued submissions, a batch at a time, until none is left.
+func (r *Reports) drain() {
+	g := &r.group
 	for {
 		g.mu.Lock()
 		batch := g.queue
@@ -213,9 +233,10 @@ func (r *Reports) commitGrouped(p *pending) {
 		}
 		g.queue = g.queue[len(batch):]
 		if len(batch) == 0 {
+			g.queue = nil // let the backing array go
 			g.running = false
 			g.mu.Unlock()
-			break
+			return
 		}
 		g.mu.Unlock()
 		r.commitBatch(batch)
@@ -223,7 +244,6 @@ func (r *Reports) commitGrouped(p *pending) {
 			close(b.done)
 		}
 	}
-	<-p.done
 }
 
 const maxBatch = 128
@@ -236,7 +256,21 @@ const maxBatch = 128
 // fails them all.
 func (r *Reports) commitBatch(batch []*pending) {
 	ctx := context.Background() // the batch outlives any one request
-	err := r.DB.Tx(ctx, func(tx *sql.Tx) error { return r.insertBatch(ctx, tx, batch) })
+	start := time.Now()
+	for _, p := range batch {
+		if p.trace != nil {
+			p.trace.at[atPicked], p.trace.batch = start, len(batch)
+		}
+	}
+	err := r.commitOnce(ctx, batch, start)
+	if tracer != nil {
+		now := time.Now()
+		for _, p := range batch {
+			if p.trace != nil {
+				p.trace.at[atCommitted] = now
+			}
+		}
+	}
 	if err == nil {
 		return
 	}
@@ -267,6 +301,30 @@ func (r *Reports) commitBatch(batch []*pending) {
 			}
 		}
 	}
+}
+
+// commitOnce is DB.Tx around insertBatch, timed for the trace.
+func (r *Reports) commitOnce(ctx context.Context, batch []*pending, start time.Time) error {
+	tx, err := r.DB.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	var begun, inserted time.Time
+	if tracer != nil {
+		begun = time.Now()
+	}
+	if err := r.insertBatch(ctx, tx, batch); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if tracer != nil {
+		inserted = time.Now()
+	}
+	err = tx.Commit()
+	if tracer != nil {
+		tracer.batch(start, begun, inserted, time.Now(), len(batch))
+	}
+	return err
 }
 
 // route finds the unit a report is about, the unit whose discipline office

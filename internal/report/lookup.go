@@ -175,6 +175,10 @@ var ErrLocked = apperr.New(apperr.TooMany, "locked", "", "err.report.locked")
 // (the key is always hashed) and gives the same answer; repeated failures lock
 // the receipt for a while, whether it exists or not.
 func (r *Reports) Lookup(ctx context.Context, receipt, key string) (*View, error) {
+	if tracer != nil {
+		t0 := time.Now()
+		defer func() { tracer.line("look", tracer.us(t0), time.Since(t0).Microseconds()) }()
+	}
 	receipt, key = NormalizeReceipt(receipt), NormalizeKey(key)
 	rh := receiptHash(receipt)
 	now := r.now().UnixMilli()

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/big"
+	"runtime"
 	"strings"
 
 	"github.com/luoshi/luoshi/internal/password"
@@ -131,12 +132,26 @@ func HashKey(key string) string {
 	p := KeyParams
 	salt := make([]byte, 16)
 	rand.Read(salt)
-	sum := keyhash.IDKey([]byte(key), salt, p.Time, p.Memory, p.Threads, 32)
+	sum := slowHash([]byte(key), salt, p.Time, p.Memory, p.Threads, 32)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", keyhash.Version, p.Memory, p.Time, p.Threads,
 		b64.EncodeToString(salt), b64.EncodeToString(sum))
 }
 
 var b64 = base64.RawStdEncoding
+
+// hashSlots admits key hashes first come, first served, no more at once than
+// there are processors. Fifty submitters hashing together all share the
+// processors and finish late together, and they fill the run queue ahead of
+// the goroutines that would finish a request (the committer, the responses):
+// a hash waiting for a slot is parked, not runnable, and channel sends are
+// served in order.
+var hashSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+
+func slowHash(key, salt []byte, time, memory uint32, threads uint8, n uint32) []byte {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
+	return keyhash.IDKey(key, salt, time, memory, threads, n)
+}
 
 // checkHash is password.Check on keyhash: whatever parameters the stored hash names.
 func checkHash(key, hash string) bool {
@@ -158,7 +173,7 @@ func checkHash(key, hash string) bool {
 		p.Threads == 0 || p.Time == 0 || p.Time > 16 || p.Memory > 1<<20 {
 		return false
 	}
-	got := keyhash.IDKey([]byte(key), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	got := slowHash([]byte(key), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
