@@ -115,6 +115,23 @@ func TestListFiltersAndPaginates(t *testing.T) {
 // it, interleaved with single appends, and the entries read back in order.
 func TestAppendMany(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		testAppendMany(t, db, func(ctx context.Context, tx *sql.Tx, evs []audit.Event) ([]audit.Entry, error) {
+			return audit.AppendMany(ctx, tx, evs)
+		})
+	})
+}
+
+// AppendManyIn with the engine's own parameters writes the same chain.
+func TestAppendManyIn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		testAppendMany(t, db, func(ctx context.Context, tx *sql.Tx, evs []audit.Event) ([]audit.Entry, error) {
+			return audit.AppendManyIn(ctx, tx, db.Dialect, evs)
+		})
+	})
+}
+
+func testAppendMany(t *testing.T, db *store.DB, appendMany func(context.Context, *sql.Tx, []audit.Event) ([]audit.Entry, error)) {
+	{
 		ctx := context.Background()
 		seed(t, db, 2)
 		var evs []audit.Event
@@ -126,7 +143,7 @@ func TestAppendMany(t *testing.T) {
 		var got []audit.Entry
 		if err := db.Tx(ctx, func(tx *sql.Tx) error {
 			var err error
-			got, err = audit.AppendMany(ctx, tx, evs)
+			got, err = appendMany(ctx, tx, evs)
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -144,11 +161,11 @@ func TestAppendMany(t *testing.T) {
 			t.Fatalf("seq 50 = %q, %v", obj, err)
 		}
 		// an empty batch writes nothing
-		if err := db.Tx(ctx, func(tx *sql.Tx) error { _, err := audit.AppendMany(ctx, tx, nil); return err }); err != nil {
+		if err := db.Tx(ctx, func(tx *sql.Tx) error { _, err := appendMany(ctx, tx, nil); return err }); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := audit.Verify(ctx, db); err != nil || n != 126 {
 			t.Fatalf("after empty batch: n=%d err=%v", n, err)
 		}
-	})
+	}
 }

@@ -17,8 +17,17 @@ const appendChunk = 50
 // calls of Append would (the same sequence numbers, the same chained hashes),
 // with one head update for the whole batch and multi-row INSERTs: a bulk
 // write (a ledger import of thousands of items) keeps one entry per item
-// without three statements per entry.
+// without three statements per entry. Its statements use "$N" parameters,
+// which both engines accept; AppendManyIn writes SQLite's faster "?".
 func AppendMany(ctx context.Context, tx store.Queryer, evs []Event) ([]Entry, error) {
+	return AppendManyIn(ctx, tx, store.Postgres, evs)
+}
+
+// AppendManyIn is AppendMany for a transaction on engine d. On SQLite the
+// rows' parameters are positional "?": modernc's SQLite resolves each "$N"
+// by a linear search through the statement's names, quadratic in a
+// 550-parameter INSERT (most of the audit trail's share of an import).
+func AppendManyIn(ctx context.Context, tx store.Queryer, d store.Dialect, evs []Event) ([]Entry, error) {
 	if len(evs) == 0 {
 		return nil, nil
 	}
@@ -56,7 +65,12 @@ func AppendMany(ctx context.Context, tx store.Queryer, evs []Event) ([]Entry, er
 					sb.WriteByte(',')
 				}
 				args = append(args, v)
-				sb.WriteString("$" + strconv.Itoa(len(args)))
+				if d == store.SQLite {
+					sb.WriteByte('?')
+				} else {
+					sb.WriteByte('$')
+					sb.WriteString(strconv.Itoa(len(args)))
+				}
 			}
 			sb.WriteByte(')')
 		}

@@ -483,7 +483,7 @@ func (c *creator) write(ctx context.Context, items []newItem) ([]int64, []string
 			}
 		}
 	}
-	if _, err := audit.AppendMany(ctx, c.tx, audits); err != nil {
+	if _, err := audit.AppendManyIn(ctx, c.tx, c.l.DB.Dialect, audits); err != nil {
 		return nil, nil, err
 	}
 	return ids, numbers, nil
