@@ -6,3 +6,11 @@ func SetWindows(w []int) func() {
 	searchWindows = w
 	return func() { searchWindows = old }
 }
+
+// SetBulk replaces the bulk build thresholds (bulkRebuild, bulkOptimize)
+// for a test and returns the undo.
+func SetBulk(rebuild, optimize int) func() {
+	r, o := bulkRebuild, bulkOptimize
+	bulkRebuild, bulkOptimize = rebuild, optimize
+	return func() { bulkRebuild, bulkOptimize = r, o }
+}

@@ -214,7 +214,17 @@ func (ix *Index) Sync(ctx context.Context) (int, error) { return ix.sync(ctx, -1
 // a backlog (the first build, an import): larger transactions and one
 // multi-row statement each, so FTS5 writes fewer, larger segments and
 // PostgreSQL commits less often. A search's own sync keeps Batch.
-const BulkBatch = 2000
+// 4,000 rows of 6 or 7 parameters stay under both engines' limits.
+const BulkBatch = 4000
+
+// bulkRebuild is the backlog from which a sync into an empty index builds
+// PostgreSQL's GIN index once at the end instead of row by row (see
+// bulkStart), and bulkOptimize the rows indexed in one sync after which
+// SQLite's FTS5 index is merged into one segment.
+var (
+	bulkRebuild  = 50_000
+	bulkOptimize = 50_000
+)
 
 // cursor is a position in a kind's rows ordered by (updated_at, id).
 type cursor struct{ at, id int64 }
@@ -226,11 +236,19 @@ type cursor struct{ at, id int64 }
 // the last row of the one before, so a backlog costs one pass over it, not
 // a pass over the whole margin per batch (at a million rows changed within
 // the margin, that was quadratic: hours).
-func (ix *Index) sync(ctx context.Context, batches int, margin time.Duration) (int, error) {
-	total := 0
+func (ix *Index) sync(ctx context.Context, batches int, margin time.Duration) (total int, err error) {
 	size := ix.batch()
 	if batches < 0 {
 		size = max(size, BulkBatch)
+		finish, ferr := ix.bulkStart(ctx)
+		if ferr != nil {
+			return 0, ferr
+		}
+		defer func() {
+			if e := finish(ctx, total); err == nil {
+				err = e
+			}
+		}()
 	}
 	for _, k := range ix.enabled() {
 		var mark int64
@@ -266,6 +284,68 @@ func (ix *Index) sync(ctx context.Context, batches int, margin time.Duration) (i
 		}
 	}
 	return total, nil
+}
+
+// bulkStart prepares a sync that may index a backlog (the job's) and
+// returns what to do after it, given the rows it indexed.
+//
+// PostgreSQL: into an empty index with a backlog of at least bulkRebuild
+// rows, the GIN index is dropped and built once at the end: GIN built in
+// bulk sorts every posting once, where inserting row by row (through its
+// pending list) cost most of the server's CPU of a first build. A search
+// meanwhile scans (correct, slower: the index is being built anyway). The
+// end also creates the GIN index if a build died without it.
+//
+// SQLite: after a sync of at least bulkOptimize rows FTS5 merges its
+// segments into one ('optimize'): a bulk build leaves dozens (migration
+// 00036 lets them pile up sixteen to a level rather than merging every
+// four), and each search term would probe every one.
+func (ix *Index) bulkStart(ctx context.Context) (func(context.Context, int) error, error) {
+	if ix.DB.Dialect != store.Postgres {
+		return func(ctx context.Context, n int) error {
+			if n < bulkOptimize {
+				return nil
+			}
+			_, err := ix.DB.Write.ExecContext(ctx, `INSERT INTO search_fts (search_fts) VALUES ('optimize')`)
+			return err
+		}, nil
+	}
+	var empty bool
+	if err := ix.DB.Read.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM search_docs)`).Scan(&empty); err != nil {
+		return nil, err
+	}
+	if empty {
+		backlog := 0
+		for _, k := range ix.enabled() {
+			var n int
+			if err := ix.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+k+`s`).Scan(&n); err != nil {
+				return nil, err
+			}
+			backlog += n
+		}
+		if backlog >= bulkRebuild {
+			if _, err := ix.DB.Write.ExecContext(ctx, `DROP INDEX IF EXISTS search_docs_fts`); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return func(ctx context.Context, _ int) error {
+		var missing bool
+		if err := ix.DB.Read.QueryRowContext(ctx, `SELECT to_regclass('search_docs_fts') IS NULL`).Scan(&missing); err != nil || !missing {
+			return err
+		}
+		return ix.DB.Tx(ctx, func(tx *sql.Tx) error {
+			// the build sorts in memory up to this, then in runs on disk
+			if _, err := tx.ExecContext(ctx, `SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS search_docs_fts ON search_docs USING gin (tsv)`); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `ANALYZE search_docs`)
+			return err
+		})
+	}, nil
 }
 
 func (ix *Index) batch() int {
