@@ -265,7 +265,8 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 	runner := jobs.NewRunner(db, log, srv.Metrics, jobs.Job{Name: "session_cleanup", Every: 10 * time.Minute,
 		Run: func(ctx context.Context) error { _, err := auth.CleanupSessions(ctx, db, srv.Policy); return err }},
 		srv.Ledger.Job(log), srv.Ledger.TallyJob(), srv.Reports.Job(log), srv.Search.Job(log), srv.Search.TrainJob(log), deliveryWorker(db, cfg, log).Job(),
-		srv.Score.SnapshotJob(log), srv.Warn.SnapshotJob(log))
+		srv.Score.SnapshotJob(log), srv.Warn.SnapshotJob(log),
+		attach.NewSweeper(db, cfg.Files()).Job(log))
 	// the snapshot jobs of a fresh start make way for the requests
 	runner.Pacer = &jobs.Pacer{Busy: srv.Activity.Busy}
 	runner.Start(ctx)

@@ -17,6 +17,7 @@ import (
 	"io"
 	"io/fs"
 	"strings"
+	"time"
 )
 
 // ErrNotExist is returned (wrapped) by Open for a key that holds no object.
@@ -32,6 +33,10 @@ type Store interface {
 	Open(ctx context.Context, key string) (Object, error)
 	// Exists reports whether key holds an object.
 	Exists(ctx context.Context, key string) (bool, error)
+	// Stat returns an object's size and when it was last written (or
+	// refreshed by a Commit of the same key); a missing key is an error
+	// wrapping ErrNotExist.
+	Stat(ctx context.Context, key string) (Info, error)
 	// Delete removes an object (for orphans); a missing key is no error.
 	Delete(ctx context.Context, key string) error
 	// Walk calls fn for every object whose key starts with prefix, in no
@@ -46,10 +51,30 @@ type Writer interface {
 	io.Writer
 	// Commit stores the bytes under key and returns once they are durable.
 	// When key already holds an object, the stores keep the existing one:
-	// keys are content addresses, so both are the same bytes.
+	// keys are content addresses, so both are the same bytes; but they
+	// refresh its time (Info.ModTime) when it is older than Fresh, so that
+	// an old orphan that a new record names again is not swept away as an
+	// orphan (internal/attach.Sweeper waits much longer than Fresh).
 	Commit(key string) error
 	// Abort drops the bytes; it is a no-op after Commit.
 	Abort()
+}
+
+// Info describes a stored object.
+type Info struct {
+	Size    int64
+	ModTime time.Time
+}
+
+// Fresh is how recent an existing object's time must be for a Commit of the
+// same key to leave it as it is (see Writer.Commit).
+const Fresh = time.Hour
+
+// TempSweeper is a store that leaves temporary files behind when a process
+// dies in the middle of writing an object (the folder's .tmp, the S3
+// spool): SweepTemp removes those last written before cutoff.
+type TempSweeper interface {
+	SweepTemp(ctx context.Context, cutoff time.Time) (int, error)
 }
 
 // Object is an object opened for reading (http.ServeContent takes it).

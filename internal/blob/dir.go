@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Dir stores objects as files under Root: the key is the relative path.
@@ -57,8 +58,17 @@ func (w *dirWriter) Commit(key string) error {
 		return err
 	}
 	dst := w.d.path(key)
-	if _, err := os.Stat(dst); err == nil {
-		return nil // content-addressed: the same bytes are already there
+	if fi, err := os.Stat(dst); err == nil {
+		// content-addressed: the same bytes are already there; a new record
+		// is about to name them, so an old object gets a fresh time (a
+		// failure means it has just been swept away: write it anew)
+		if time.Since(fi.ModTime()) < Fresh {
+			return nil
+		}
+		now := time.Now()
+		if err := os.Chtimes(dst, now, now); err == nil {
+			return nil
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return err
@@ -109,6 +119,45 @@ func (d *Dir) Exists(ctx context.Context, key string) (bool, error) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// Stat reports the object's file size and modification time.
+func (d *Dir) Stat(ctx context.Context, key string) (Info, error) {
+	if err := CheckKey(key); err != nil {
+		return Info{}, err
+	}
+	fi, err := os.Stat(d.path(key))
+	if err != nil {
+		return Info{}, err
+	}
+	return Info{Size: fi.Size(), ModTime: fi.ModTime()}, nil
+}
+
+// SweepTemp removes the files of Root/.tmp last written before cutoff: a
+// process that died while writing an object leaves its temporary file.
+func (d *Dir) SweepTemp(ctx context.Context, cutoff time.Time) (int, error) {
+	tmpDir := filepath.Join(d.Root, ".tmp")
+	entries, err := os.ReadDir(tmpDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), "up-") {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || !fi.ModTime().Before(cutoff) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(tmpDir, e.Name())); err == nil {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // Delete removes the object's file.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -132,10 +133,13 @@ func (w *s3Writer) Commit(key string) error {
 		return err
 	}
 	defer w.Abort()
-	if ok, err := w.s.Exists(w.ctx, key); err != nil {
+	// content-addressed: the same bytes may be there already; an old
+	// object is written again all the same, so that its time is fresh for
+	// the record about to name it (S3 has no cheaper way to touch one)
+	if fi, err := w.s.Stat(w.ctx, key); err == nil && time.Since(fi.ModTime) < Fresh {
+		return nil
+	} else if err != nil && !errors.Is(err, ErrNotExist) {
 		return err
-	} else if ok {
-		return nil // content-addressed: the same bytes are already there
 	}
 	if _, err := w.f.Seek(0, io.SeekStart); err != nil {
 		return err
@@ -198,6 +202,48 @@ func (s *S3) Exists(ctx context.Context, key string) (bool, error) {
 		return false, nil
 	}
 	return false, wrapErr("stat", key, err)
+}
+
+// Stat asks for the object's metadata.
+func (s *S3) Stat(ctx context.Context, key string) (Info, error) {
+	if err := CheckKey(key); err != nil {
+		return Info{}, err
+	}
+	o, err := s.client.StatObject(ctx, s.cfg.Bucket, s.name(key), minio.StatObjectOptions{})
+	if err != nil {
+		if notFound(err) {
+			return Info{}, fmt.Errorf("S3 attachments: %s: %w", key, ErrNotExist)
+		}
+		return Info{}, wrapErr("stat", key, err)
+	}
+	return Info{Size: o.Size, ModTime: o.LastModified}, nil
+}
+
+// SweepTemp removes this store's spool files (luoshi-s3-*) last written
+// before cutoff: a process that died before its PUT leaves its spool file.
+func (s *S3) SweepTemp(ctx context.Context, cutoff time.Time) (int, error) {
+	dir := s.cfg.SpoolDir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), "luoshi-s3-") {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || !fi.ModTime().Before(cutoff) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err == nil {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // Delete removes the object.

@@ -154,26 +154,11 @@ func direct(ctx context.Context, q store.Queryer, rootPath string, units []unit,
 			},
 		},
 		{ // responsiveness: the handling unit's timers falling due in the period
-			sql: daysCTE(p) + `SELECT r.handling_unit_id,
-				SUM(CASE WHEN da.day IS NOT NULL THEN 1 ELSE 0 END),
-				SUM(CASE WHEN da.day IS NOT NULL AND r.acked_at < da.end_ms THEN 1 ELSE 0 END),
-				SUM(CASE WHEN r.conclude_due >= %[2]s AND r.conclude_due <= %[3]s THEN 1 ELSE 0 END),
-				SUM(CASE WHEN r.conclude_due >= %[2]s AND r.conclude_due <= %[3]s AND r.concluded_on <= r.conclude_due THEN 1 ELSE 0 END),
-				SUM(CASE WHEN df.day IS NOT NULL AND r.real_name = 1 THEN 1 ELSE 0 END),
-				SUM(CASE WHEN df.day IS NOT NULL AND r.real_name = 1 AND r.feedback_at < df.end_ms THEN 1 ELSE 0 END)
-				FROM reports r JOIN units h ON h.id = r.handling_unit_id
-				LEFT JOIN d da ON da.day = r.ack_due
-				LEFT JOIN d df ON df.day = r.feedback_due
-				WHERE r.status <> 'merged' AND %[1]s
-				AND ((r.ack_due >= %[2]s AND r.ack_due <= %[3]s) OR (r.conclude_due >= %[2]s AND r.conclude_due <= %[3]s)
-					OR (r.feedback_due >= %[2]s AND r.feedback_due <= %[3]s))
-				GROUP BY r.handling_unit_id`,
+			sql: responseSQL(p, "r.handling_unit_id", ""),
 			args: func(arg func(any) string) []any {
 				return sqlArgs(within("r.handling_unit_id", "h.path", arg), arg(p.FromDay()), arg(p.ToDay()))
 			},
-			scan: func(in *Inputs) []any {
-				return []any{&in.AckDue, &in.AckMet, &in.ConcludeDue, &in.ConcludeMet, &in.FeedbackDue, &in.FeedbackMet}
-			},
+			scan: scanResponse,
 		},
 		{ // lasting work: milestones of adopted projects due in the period, done by the end of their day
 			sql: daysCTE(p) + `SELECT pj.unit_id, COUNT(*),
@@ -214,6 +199,32 @@ func direct(ctx context.Context, q store.Queryer, rootPath string, units []unit,
 		}
 	}
 	return out, nil
+}
+
+// responseSQL is the statement counting the handling units' timers falling
+// due in the period, grouped by group (a column of r or h); its verbs are the
+// subtree condition and the period's first and last day. extra is a further
+// condition on r (the leads a reader is recused from, recusal.go).
+func responseSQL(p Period, group, extra string) string {
+	return daysCTE(p) + `SELECT ` + group + `,
+		SUM(CASE WHEN da.day IS NOT NULL THEN 1 ELSE 0 END),
+		SUM(CASE WHEN da.day IS NOT NULL AND r.acked_at < da.end_ms THEN 1 ELSE 0 END),
+		SUM(CASE WHEN r.conclude_due >= %[2]s AND r.conclude_due <= %[3]s THEN 1 ELSE 0 END),
+		SUM(CASE WHEN r.conclude_due >= %[2]s AND r.conclude_due <= %[3]s AND r.concluded_on <= r.conclude_due THEN 1 ELSE 0 END),
+		SUM(CASE WHEN df.day IS NOT NULL AND r.real_name = 1 THEN 1 ELSE 0 END),
+		SUM(CASE WHEN df.day IS NOT NULL AND r.real_name = 1 AND r.feedback_at < df.end_ms THEN 1 ELSE 0 END)
+		FROM reports r JOIN units h ON h.id = r.handling_unit_id
+		LEFT JOIN d da ON da.day = r.ack_due
+		LEFT JOIN d df ON df.day = r.feedback_due
+		WHERE r.status <> 'merged' AND %[1]s` + extra + `
+		AND ((r.ack_due >= %[2]s AND r.ack_due <= %[3]s) OR (r.conclude_due >= %[2]s AND r.conclude_due <= %[3]s)
+			OR (r.feedback_due >= %[2]s AND r.feedback_due <= %[3]s))
+		GROUP BY ` + group
+}
+
+// scanResponse is where responseSQL's counts go.
+func scanResponse(in *Inputs) []any {
+	return []any{&in.AckDue, &in.AckMet, &in.ConcludeDue, &in.ConcludeMet, &in.FeedbackDue, &in.FeedbackMet}
 }
 
 // sqlArgs collects the SQL fragments a statement's %s verbs take (the

@@ -212,6 +212,13 @@ func (s *Scorer) View(ctx context.Context, p *org.Principal, code, periodKey str
 		return View{}, err
 	}
 	v.Published, v.Snapshot = pub, snap
+	rc, err := s.recusalFor(ctx, p)
+	if err != nil {
+		return View{}, err
+	}
+	if err := rc.adjust(ctx, parentPath(u.Path), per, group); err != nil {
+		return View{}, err
+	}
 	// the trend: from the previous period's publication or snapshot, or
 	// computed now when the siblings' trees are small (a large tree shows a
 	// trend once the previous period is published or computed by the job)
@@ -228,6 +235,9 @@ func (s *Scorer) View(ctx context.Context, p *org.Principal, code, periodKey str
 	}
 	if pp != nil || ps != nil || v.smallGroup(ctx, s, u) {
 		if prev, _, _, err = s.group(ctx, u, per.Prev(), f); err != nil {
+			return View{}, err
+		}
+		if err := rc.adjust(ctx, parentPath(u.Path), per.Prev(), prev); err != nil {
 			return View{}, err
 		}
 	}
@@ -258,7 +268,11 @@ func (s *Scorer) View(ctx context.Context, p *org.Principal, code, periodKey str
 			return View{}, err
 		}
 		if ok {
-			hist = append(hist, c)
+			one := []Card{c}
+			if err := rc.adjust(ctx, u.Path, hp, one); err != nil {
+				return View{}, err
+			}
+			hist = append(hist, one[0])
 		}
 	}
 	for i, j := 0, len(hist)-1; i < j; i, j = i+1, j-1 {

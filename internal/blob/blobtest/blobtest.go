@@ -61,13 +61,23 @@ func (s *Server) Restart(t testing.TB) {
 }
 
 // NewServer starts a server with the bucket created; it stops with the test.
-func NewServer(t testing.TB, bucket string) *Server {
+func NewServer(t testing.TB, bucket string) *Server { return newServer(t, bucket, nil) }
+
+// newServer starts a server; with a clock, objects get their times from it
+// (and requests are not checked against it).
+func newServer(t testing.TB, bucket string, clock gofakes3.TimeSource) *Server {
 	t.Helper()
-	be := s3mem.New()
+	var bopts []s3mem.Option
+	opts := []gofakes3.Option{gofakes3.WithIntegrityCheck(true)}
+	if clock != nil {
+		bopts = append(bopts, s3mem.WithTimeSource(clock))
+		opts = append(opts, gofakes3.WithTimeSource(clock), gofakes3.WithTimeSkewLimit(0))
+	}
+	be := s3mem.New(bopts...)
 	if err := be.CreateBucket(bucket); err != nil {
 		t.Fatal(err)
 	}
-	h := gofakes3.New(be, gofakes3.WithIntegrityCheck(true)).Server()
+	h := gofakes3.New(be, opts...).Server()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &Server{URL: srv.URL, Backend: be, srv: srv, handler: h}
@@ -83,10 +93,14 @@ func (s *Server) Env(bucket string) map[string]string {
 var buckets atomic.Int64
 
 // S3 returns a store on a fresh bucket of a fresh server, under a prefix.
-func S3(t testing.TB) *blob.S3 {
+func S3(t testing.TB) *blob.S3 { return S3WithClock(t, nil) }
+
+// S3WithClock is S3 on a server whose objects take their times from clock
+// (gofakes3.FixedTimeSource: a test makes an object old).
+func S3WithClock(t testing.TB, clock gofakes3.TimeSource) *blob.S3 {
 	t.Helper()
 	name := "luoshi-test-" + strconv.FormatInt(buckets.Add(1), 10)
-	srv := NewServer(t, name)
+	srv := newServer(t, name, clock)
 	s, err := blob.NewS3(blob.S3Config{Endpoint: strings.TrimPrefix(srv.URL, "http://"), Insecure: true,
 		Bucket: name, Prefix: "files/", Region: "us-east-1", AccessKey: AccessKey, SecretKey: SecretKey, SpoolDir: t.TempDir(), MaxRetries: 1})
 	if err != nil {
