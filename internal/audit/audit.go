@@ -295,7 +295,7 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Entry, error) {
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY a.seq DESC LIMIT " + arg(limit)
+	q += " ORDER BY a.seq DESC LIMIT " + store.Limit(limit, arg)
 	rows, err := db.Read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err

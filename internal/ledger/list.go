@@ -429,7 +429,7 @@ func (l *Ledger) List(ctx context.Context, p *org.Principal, f Filter) ([]Proble
 	}
 	var q string
 	if f.Sort != "" || narrowed || l.DB.Dialect != store.Postgres || (f.DeadlineFrom == "" && f.DeadlineTo == "") {
-		q = `SELECT pr.id` + from + ` WHERE ` + w + ` ORDER BY ` + order + ` LIMIT ` + arg(limit) + ` OFFSET ` + arg(offset)
+		q = `SELECT pr.id` + from + ` WHERE ` + w + ` ORDER BY ` + order + ` LIMIT ` + store.Limit(limit, arg) + ` OFFSET ` + arg(offset)
 	} else {
 		// A deadline range in the default order (work owed first, by
 		// deadline): PostgreSQL walked the sort index from its start and
@@ -450,7 +450,7 @@ func (l *Ledger) List(ctx context.Context, p *org.Principal, f Filter) ([]Proble
 				` AND CASE WHEN pr.deadline IS NULL THEN 1 ELSE 0 END = 0 ORDER BY pr.deadline, pr.id LIMIT `+n+`)`)
 		}
 		q = `SELECT id FROM (` + strings.Join(branches, " UNION ALL ") + `) x ORDER BY k, dl, id LIMIT ` +
-			arg(limit) + ` OFFSET ` + arg(offset)
+			store.Limit(limit, arg) + ` OFFSET ` + arg(offset)
 	}
 	idRows, err := l.DB.Read.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -195,7 +195,7 @@ func ListUnits(ctx context.Context, db *store.DB, p *Principal, f UnitFilter) ([
 	rows, err := db.Read.QueryContext(ctx, `SELECT `+unitCols+`,
 		(SELECT COUNT(*) FROM units c WHERE c.parent_id = u.id AND c.closed_at IS NULL)
 		FROM units u LEFT JOIN units p ON p.id = u.parent_id WHERE `+w+`
-		ORDER BY u.path LIMIT `+arg(limit)+` OFFSET `+arg(offset), args...)
+		ORDER BY u.path LIMIT `+store.Limit(limit, arg)+` OFFSET `+arg(offset), args...)
 	if err != nil {
 		return nil, 0, err
 	}

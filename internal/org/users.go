@@ -263,7 +263,7 @@ func ListUsers(ctx context.Context, db *store.DB, p *Principal, f UserFilter) ([
 	// people sorted and the walk stops at the end of the page.
 	rows, err := db.Read.QueryContext(ctx, `SELECT x.*, COALESCE(r.role, ''), COALESCE(s.code, '')
 		FROM (SELECT `+userCols+`, un.path AS sort_path, u.username AS sort_name FROM users u JOIN units un ON un.id = u.unit_id WHERE `+w+
-		` ORDER BY un.path, un.id, u.username LIMIT `+arg(limit)+` OFFSET `+arg(offset)+`) x
+		` ORDER BY un.path, un.id, u.username LIMIT `+store.Limit(limit, arg)+` OFFSET `+arg(offset)+`) x
 		LEFT JOIN user_roles r ON r.user_id = x.id LEFT JOIN units s ON s.id = r.scope_unit_id
 		ORDER BY x.sort_path, x.sort_name, r.role`, args...)
 	if err != nil {

@@ -553,7 +553,7 @@ func (r *Ratings) List(ctx context.Context, p *org.Principal, f Filter) ([]Ratin
 		return nil, 0, err
 	}
 	limit, offset := store.Page(f.Page, f.PerPage)
-	q := selectRating + ` WHERE ` + where + ` ORDER BY g.created_at DESC, g.id DESC LIMIT ` + arg(limit) + ` OFFSET ` + arg(offset)
+	q := selectRating + ` WHERE ` + where + ` ORDER BY g.created_at DESC, g.id DESC LIMIT ` + store.Limit(limit, arg) + ` OFFSET ` + arg(offset)
 	rows, err := r.DB.Read.QueryContext(ctx, q, *args...)
 	if err != nil {
 		return nil, 0, err

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -253,6 +254,21 @@ func EscapeLike(s string) string {
 func Subtree(col, path string, arg func(any) string) string {
 	upper := path[:len(path)-1] + "0"
 	return "(" + col + " >= " + arg(path) + " AND " + col + " < " + arg(upper) + ")"
+}
+
+// Limit writes the value of a LIMIT clause. A common page size goes into the
+// query text as a literal, any other (a size a caller asked for) is bound
+// through arg. SQLite's planner only sees a literal
+// LIMIT: with it, it costs a top-N sort by the page size and prefers walking an
+// index in ORDER BY order that stops at the end of the page; a bound LIMIT
+// plans as if every match were wanted. The value is an int from the code,
+// never text, and the few sizes keep the prepared statement caches small.
+func Limit(n int, arg func(any) string) string {
+	switch n { // the page sizes of the pages and the API's defaults
+	case 1, 5, 10, 20, 25, 50, 100, 200, 500:
+		return strconv.Itoa(n)
+	}
+	return arg(n)
 }
 
 // Next hands out the next value of a named counter (1, 2, …) inside tx: the

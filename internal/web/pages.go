@@ -9,11 +9,9 @@ import (
 	"encoding/json"
 	"errors"
 	"html/template"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -100,13 +98,6 @@ func (s *Server) registerPages() {
 
 // ---------------------------------------------------------------- templates
 
-// pages maps a page name (its file name under templates/pages) to its
-// template set: the layout, the shared partials and the page itself.
-var pages = map[string]*template.Template{}
-
-// partials holds the layout-free fragments htmx asks for.
-var partials *template.Template
-
 // cst is China Standard Time: no daylight saving, so a fixed zone is exact
 // and needs no tzdata in the binary.
 var cst = time.FixedZone("CST", 8*3600)
@@ -163,19 +154,6 @@ var funcs = template.FuncMap{
 		}
 		return m
 	},
-}
-
-func init() {
-	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html"))
-	partials = base
-	names, err := fs.Glob(templateFS, "templates/pages/*.html")
-	if err != nil {
-		panic(err)
-	}
-	for _, n := range names {
-		t := template.Must(template.Must(base.Clone()).ParseFS(templateFS, n))
-		pages[strings.TrimSuffix(path.Base(n), ".html")] = t
-	}
 }
 
 // ---------------------------------------------------------------- page data
@@ -286,7 +264,7 @@ func (s *Server) newPage(r *http.Request, titleKey, nav string) *page {
 // ---------------------------------------------------------------- rendering
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, pg *page) {
-	t := pages[name]
+	t := pageTemplate(pg.Lang, name)
 	if t == nil {
 		s.Log.Error("no such template", "name", name)
 		http.Error(w, "internal error", http.StatusInternalServerError)
@@ -298,6 +276,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		s.Log.Error("render", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
+	}
+	if checkStatic != nil {
+		checkStatic(name, "layout", pg)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
@@ -329,10 +310,13 @@ func putBuf(b *bytes.Buffer) {
 func (s *Server) renderPartial(w http.ResponseWriter, name string, pg *page) {
 	buf := getBuf()
 	defer putBuf(buf)
-	if err := partials.ExecuteTemplate(buf, name, pg); err != nil {
+	if err := templatesFor(pg.Lang).partials.ExecuteTemplate(buf, name, pg); err != nil {
 		s.Log.Error("render", "partial", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
+	}
+	if checkStatic != nil {
+		checkStatic("", name, pg)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

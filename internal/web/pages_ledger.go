@@ -426,7 +426,7 @@ func (s *Server) problemPeople(w http.ResponseWriter, r *http.Request, p *org.Pr
 
 // renderFragment writes one named template of a page's set, without the layout.
 func (s *Server) renderFragment(w http.ResponseWriter, pageName, name string, pg *page) {
-	t := pages[pageName]
+	t := pageTemplate(pg.Lang, pageName)
 	var buf bytes.Buffer
 	if t == nil {
 		s.Log.Error("no such template", "name", pageName)
@@ -437,6 +437,9 @@ func (s *Server) renderFragment(w http.ResponseWriter, pageName, name string, pg
 		s.Log.Error("render", "fragment", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
+	}
+	if checkStatic != nil {
+		checkStatic(pageName, name, pg)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

@@ -205,7 +205,7 @@ func (p *page) Menu() template.HTML {
 	}
 	buf := getBuf()
 	defer putBuf(buf)
-	if err := partials.ExecuteTemplate(buf, "menu", p); err != nil {
+	if err := templatesFor(p.Lang).partials.ExecuteTemplate(buf, "menu", p); err != nil {
 		return ""
 	}
 	h = template.HTML(buf.String())

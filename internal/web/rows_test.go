@@ -35,7 +35,7 @@ func TestMenuKeptPerReach(t *testing.T) {
 		}
 		// the same as the template renders it, uncached
 		var b strings.Builder
-		if err := partials.ExecuteTemplate(&b, "menu", pg); err != nil {
+		if err := templatesFor(pg.Lang).partials.ExecuteTemplate(&b, "menu", pg); err != nil {
 			t.Fatal(err)
 		}
 		if got := body[i : j+len("</nav>")]; got != b.String() {
