@@ -619,3 +619,60 @@ func TestExportRowsMatchItems(t *testing.T) {
 		}
 	})
 }
+
+// TestImportAllOrNothing: a write failing in the third chunk of an import
+// (a trigger refusing one row) leaves nothing of the import behind: no
+// items, timeline lines, audit entries or numbers.
+func TestImportAllOrNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		hand := f.p["c-hand"]
+		if _, err := f.l.Create(ctx, hand, f.input()); err != nil { // takes WT-2026-000001
+			t.Fatal(err)
+		}
+		refuse := []string{`CREATE TRIGGER refuse_boom BEFORE INSERT ON problems WHEN NEW.title = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END`}
+		if db.Dialect == store.Postgres {
+			refuse = []string{`CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+				IF NEW.title = 'boom' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$`,
+				`CREATE TRIGGER refuse_boom BEFORE INSERT ON problems FOR EACH ROW EXECUTE FUNCTION refuse_boom()`}
+		}
+		for _, q := range refuse {
+			if _, err := db.Write.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		counts := func() string {
+			var n, ev, au int
+			db.Read.QueryRow(`SELECT COUNT(*) FROM problems`).Scan(&n)
+			db.Read.QueryRow(`SELECT COUNT(*) FROM problem_events`).Scan(&ev)
+			db.Read.QueryRow(`SELECT COUNT(*) FROM audit_log`).Scan(&au)
+			return strconv.Itoa(n) + "/" + strconv.Itoa(ev) + "/" + strconv.Itoa(au)
+		}
+		before := counts()
+		rows := [][]any{header}
+		for i := range 1200 {
+			title := "第" + strconv.Itoa(i+1) + "项"
+			if i == 1100 {
+				title = "boom"
+			}
+			rows = append(rows, row(i+1, title, "c-hand", "2026-11-30"))
+		}
+		s, err := ledger.ParseSheet(book(t, rows, nil))
+		if err != nil || len(s.Errors) != 0 {
+			t.Fatalf("parse: %v %+v", err, s.Errors)
+		}
+		if _, err := f.l.Import(ctx, hand, "c", "坏.xlsx", s, nil); err == nil || !strings.Contains(err.Error(), "boom") {
+			t.Fatalf("import: %v", err)
+		}
+		if after := counts(); after != before {
+			t.Fatalf("items/events/audit %s after the failed import, %s before", after, before)
+		}
+		if _, err := audit.Verify(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		pr, err := f.l.Create(ctx, hand, f.input())
+		if err != nil || pr.Number != "WT-2026-000002" {
+			t.Fatalf("next: %s %v", pr.Number, err)
+		}
+	})
+}
