@@ -12,6 +12,7 @@ import (
 	"github.com/luoshi/luoshi/internal/audit"
 	"github.com/luoshi/luoshi/internal/i18n"
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/text"
 )
 
@@ -51,7 +52,15 @@ func (l *Ledger) eachPage(ctx context.Context, p *org.Principal, f Filter, sheet
 	if strings.Contains(w, "(u.path") { // not the subqueries "(ru.path", "(fu.path"
 		from += ` JOIN units u ON u.id = pr.unit_id`
 	}
-	rows, err := l.DB.Read.QueryContext(ctx, `SELECT pr.id`+from+` WHERE `+w+` ORDER BY `+orderBy(f.Sort), args...)
+	order := orderBy(f.Sort)
+	if l.DB.Dialect == store.Postgres {
+		// PostgreSQL reads an expression index (the sort orders' indexes)
+		// only with a visit to the table per entry: 12–16 s in the order of
+		// the index for a million items, 6 s as a scan and a sort of the
+		// ids and keys. On SQLite the index covers the order and wins.
+		order = unindexed(order)
+	}
+	rows, err := l.DB.Read.QueryContext(ctx, `SELECT pr.id`+from+` WHERE `+w+` ORDER BY `+order, args...)
 	if err != nil {
 		return err
 	}
