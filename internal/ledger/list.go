@@ -341,8 +341,8 @@ func orderBy(sort string) string {
 }
 
 // unindexed is an ORDER BY list whose terms sort alike but match no index's
-// expressions: a unary + on numbers, || ” on text (PostgreSQL has no
-// unary + for it).
+// expressions: a unary + on numbers, the empty string appended to text
+// (PostgreSQL has no unary + for text).
 func unindexed(order string) string {
 	terms := strings.Split(order, ", ")
 	for i, t := range terms {
