@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -539,6 +540,138 @@ func TestImportManyRows(t *testing.T) {
 		// the next item continues the numbers
 		pr, err := f.l.Create(ctx, hand, f.input())
 		if err != nil || pr.Number != "WT-2026-001103" {
+			t.Fatalf("next: %s %v", pr.Number, err)
+		}
+	})
+}
+
+// TestExportRowsMatchItems: every row of an export is SheetValues of the
+// item in the list's order (masked text, labels, drafts without a light,
+// progress), read back from the file with excelize.
+func TestExportRowsMatchItems(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		hand := f.p["c-hand"]
+		for i := range 45 {
+			in := f.input()
+			in.Title = "问题 <" + strconv.Itoa(i) + "> & \"引号\""
+			in.Description = "联系 13912345678,邮箱 a" + strconv.Itoa(i) + "@example.com"
+			if i%4 == 0 {
+				in.Description = ""
+			}
+			if i%5 == 0 {
+				in.Deadline, in.Draft = "", true
+			}
+			pr, err := f.l.Create(ctx, hand, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i%3 == 0 && !in.Draft {
+				if _, err := f.l.Progress(ctx, f.p["c-k-off"], pr.ID, ledger.ProgressInput{Note: "进展", Percent: 40}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		fl := ledger.Filter{Sort: "number"}
+		var items []ledger.Problem
+		if err := f.l.Each(ctx, hand, fl, func(p ledger.Problem) error { items = append(items, p); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		n, err := f.l.Export(ctx, hand, fl, &b)
+		if err != nil || n != 45 || len(items) != 45 {
+			t.Fatalf("exported %d of %d, %v", n, len(items), err)
+		}
+		x, err := excelize.OpenReader(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := x.GetRows(x.GetSheetList()[0])
+		if err != nil || len(rows) != 46 {
+			t.Fatalf("%d rows, %v", len(rows), err)
+		}
+		masked := 0
+		for i, pr := range items {
+			want := ledger.SheetValues(i+1, pr)
+			got := rows[i+1]
+			for j, v := range want {
+				w := ""
+				if v != nil {
+					w = fmt.Sprint(v)
+				}
+				g := ""
+				if j < len(got) {
+					g = got[j]
+				}
+				if g != w {
+					t.Fatalf("row %d (%s), column %d: %q, want %q", i+2, pr.Number, j+1, g, w)
+				}
+			}
+			if strings.Contains(got[2], "*") {
+				masked++
+			}
+			if strings.Contains(got[2], "13912345678") {
+				t.Fatalf("row %d: the phone number is not masked: %q", i+2, got[2])
+			}
+		}
+		if masked == 0 {
+			t.Fatal("no masked description")
+		}
+	})
+}
+
+// TestImportAllOrNothing: a write failing in the third chunk of an import
+// (a trigger refusing one row) leaves nothing of the import behind: no
+// items, timeline lines, audit entries or numbers.
+func TestImportAllOrNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		hand := f.p["c-hand"]
+		if _, err := f.l.Create(ctx, hand, f.input()); err != nil { // takes WT-2026-000001
+			t.Fatal(err)
+		}
+		refuse := []string{`CREATE TRIGGER refuse_boom BEFORE INSERT ON problems WHEN NEW.title = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END`}
+		if db.Dialect == store.Postgres {
+			refuse = []string{`CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+				IF NEW.title = 'boom' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$`,
+				`CREATE TRIGGER refuse_boom BEFORE INSERT ON problems FOR EACH ROW EXECUTE FUNCTION refuse_boom()`}
+		}
+		for _, q := range refuse {
+			if _, err := db.Write.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		counts := func() string {
+			var n, ev, au int
+			db.Read.QueryRow(`SELECT COUNT(*) FROM problems`).Scan(&n)
+			db.Read.QueryRow(`SELECT COUNT(*) FROM problem_events`).Scan(&ev)
+			db.Read.QueryRow(`SELECT COUNT(*) FROM audit_log`).Scan(&au)
+			return strconv.Itoa(n) + "/" + strconv.Itoa(ev) + "/" + strconv.Itoa(au)
+		}
+		before := counts()
+		rows := [][]any{header}
+		for i := range 1200 {
+			title := "第" + strconv.Itoa(i+1) + "项"
+			if i == 1100 {
+				title = "boom"
+			}
+			rows = append(rows, row(i+1, title, "c-hand", "2026-11-30"))
+		}
+		s, err := ledger.ParseSheet(book(t, rows, nil))
+		if err != nil || len(s.Errors) != 0 {
+			t.Fatalf("parse: %v %+v", err, s.Errors)
+		}
+		if _, err := f.l.Import(ctx, hand, "c", "坏.xlsx", s, nil); err == nil || !strings.Contains(err.Error(), "boom") {
+			t.Fatalf("import: %v", err)
+		}
+		if after := counts(); after != before {
+			t.Fatalf("items/events/audit %s after the failed import, %s before", after, before)
+		}
+		if _, err := audit.Verify(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		pr, err := f.l.Create(ctx, hand, f.input())
+		if err != nil || pr.Number != "WT-2026-000002" {
 			t.Fatalf("next: %s %v", pr.Number, err)
 		}
 	})
