@@ -117,9 +117,8 @@ func checkZip(b []byte) error {
 		if f.UncompressedSize64 > uint64(budget) {
 			return refusal("err.scrub.bomb")
 		}
-		if f.FileInfo().IsDir() {
-			continue
-		}
+		// a folder too: its mode bits are the archive's word, and an
+		// entry marked as a folder can carry bytes an unpacker writes out
 		rc, err := f.Open()
 		if err != nil {
 			return errDamaged

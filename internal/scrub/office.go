@@ -70,6 +70,11 @@ func cleanOffice(mainPart string) func([]byte) ([]byte, error) {
 				return nil, errDamaged
 			}
 			seen[lower] = true
+			// a folder is a name ending in "/"; mode bits saying "folder" on
+			// any other name would hide a part from the checks below
+			if f.FileInfo().IsDir() && !strings.HasSuffix(f.Name, "/") {
+				return nil, errDamaged
+			}
 			if strings.HasSuffix(lower, "vbaproject.bin") || strings.HasSuffix(lower, "vbadata.xml") ||
 				strings.Contains(lower, "/activex/") {
 				return nil, refusal("err.scrub.macro")
@@ -91,7 +96,7 @@ func cleanOffice(mainPart string) func([]byte) ([]byte, error) {
 		zw := zip.NewWriter(&buf)
 		budget := maxZipUnpacked
 		for _, f := range zr.File {
-			if f.FileInfo().IsDir() || officeDropped.MatchString(f.Name) {
+			if strings.HasSuffix(f.Name, "/") || officeDropped.MatchString(f.Name) {
 				continue
 			}
 			rc, err := f.Open()

@@ -36,7 +36,11 @@ func Mask(s string, names ...string) string {
 	if len(spans) == 0 {
 		return s
 	}
-	// earlier first, longer first; overlapping later spans are dropped
+	// earlier first, longer first; where spans overlap (a given name
+	// with digits running into a phone number), the earlier one is
+	// replaced as usual and the rest of the later one becomes stars: the
+	// earlier replacement keeps its last character, and dropping the later
+	// span would have put the number back whole ("3 1" in "张3 139…")
 	sort.Slice(spans, func(a, b int) bool {
 		if spans[a].start != spans[b].start {
 			return spans[a].start < spans[b].start
@@ -47,7 +51,12 @@ func Mask(s string, names ...string) string {
 	b.Grow(len(s))
 	pos := 0
 	for _, sp := range spans {
+		if sp.end <= pos {
+			continue
+		}
 		if sp.start < pos {
+			b.WriteString(strings.Repeat("*", sp.end-pos))
+			pos = sp.end
 			continue
 		}
 		b.WriteString(string(orig[pos:sp.start]))

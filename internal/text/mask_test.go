@@ -57,6 +57,11 @@ func TestMask(t *testing.T) {
 		{"举报人王小明", []string{"王小明", "", "李"}, "举报人王*明"},
 		{"欧阳娜娜反映", []string{"欧阳娜娜"}, "欧**娜反映"},
 		{"没有个人信息的留言", []string{"张三"}, "没有个人信息的留言"},
+		// a name running into a number: found by FuzzMask, the number came
+		// back whole after the name's last character
+		{"张3 13912345678 张3", []string{"3 1"}, "张3*1********** 张3"},
+		{"张3 13912345678", []string{"张3 1"}, "张**1**********"},
+		{"电话13912345678王五", []string{"678王五"}, "电话139****5678**"},
 		{"", nil, ""},
 	} {
 		if got := Mask(c.in, c.names...); got != c.want {
