@@ -415,14 +415,14 @@ func (ix *Index) blindQuery(q text.Query) (text.Query, bool) {
 // GIN can only answer by reading each row's TOASTed tsvector) is then
 // checked on the rows of the window alone.
 func (ix *Index) branch(kind string, p *org.Principal, expr string, loose ginQuery, unitPath string, fromKey int64, top int, arg func(any) string) (string, bool) {
-	sc, ok := scopeOf(kind, p, arg)
+	sc, ok := scopeOf(ix.DB.Dialect == store.Postgres, false, kind, p, arg)
 	if !ok {
 		return "", false
 	}
 	// (every argument taken above belongs to a branch that is used)
 	where := sc.cond
 	if unitPath != "" {
-		where += ` AND ` + store.Subtree(sc.unitCol, unitPath, arg)
+		where += ` AND ` + sc.within(unitPath)
 	}
 	if ix.DB.Dialect == store.Postgres {
 		// the matches first, fenced (OFFSET 0) so the planner cannot walk
@@ -448,9 +448,17 @@ func (ix *Index) branch(kind string, p *org.Principal, expr string, loose ginQue
 		match += ` AND search_fts.rowid >= ` + arg(fromKey)
 	}
 	return `SELECT * FROM (SELECT sd.id AS key, sd.kind AS kind, sd.ref_id AS ref_id FROM search_fts
-		CROSS JOIN search_docs sd ON sd.id = search_fts.rowid CROSS JOIN ` + sc.table + ` ON r.id = sd.ref_id CROSS ` + sc.unitJoin + `
+		CROSS JOIN search_docs sd ON sd.id = search_fts.rowid CROSS JOIN ` + sc.table + ` ON r.id = sd.ref_id ` + crossJoin(sc.unitJoin) + `
 		WHERE ` + match + ` AND sd.kind = ` + arg(kind) + ` AND ` + where + `
 		ORDER BY search_fts.rowid DESC LIMIT ` + strconv.Itoa(top) + `)`, true
+}
+
+// crossJoin is a join that SQLite must not reorder.
+func crossJoin(j string) string {
+	if j == "" {
+		return ""
+	}
+	return "CROSS " + j
 }
 
 // preload reads the plain (unsealed) items of cands not yet in loaded.
