@@ -161,6 +161,8 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 	loaded := map[ref]doc{}
 	var opened []string     // report numbers opened, for the audit trail
 	var first, newest int64 // the first window's start and its newest time
+	var lastF, got int64    // the last window's span (in spans of the first) and its candidates
+	lastF = 1
 	for w := 0; ; w++ {
 		var from int64 // smallest key of the window; 0: the whole index
 		switch {
@@ -174,17 +176,27 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 				from, first = keyAt(t), t
 			}
 		case first > 0:
-			// wider windows by time, at the rate of change of the first:
-			// counting tens of thousands of entries costs more than the
-			// window saves (PostgreSQL checks each one's visibility)
+			// wider windows by time, in spans of the first (counting tens
+			// of thousands of entries costs more than the window saves:
+			// PostgreSQL checks each one's visibility): as many as the
+			// candidates found so far say are needed for the page, half
+			// as many again, at least twice the last, at most the size of
+			// this window in searchWindows
 			if newest == 0 {
 				if err := ix.DB.Read.QueryRowContext(ctx, `SELECT MAX(src_updated) FROM search_docs`).Scan(&newest); err != nil {
 					return res, err
 				}
 			}
-			t := newest - max(newest-first, 1)*int64(max(windows[w]/windows[0], 2))
-			if t > 0 {
-				from = keyAt(t)
+			f := int64(max(windows[w]/windows[0], 2))
+			if got > 0 {
+				need := int64(limit + 1)
+				f = min(f, max(2*lastF, (lastF*3*need+2*got-1)/(2*got)))
+			}
+			if f > lastF {
+				if t := newest - max(newest-first, 1)*f; t > 0 {
+					from = keyAt(t)
+				}
+				lastF = f
 			}
 		}
 		var args []any
@@ -221,6 +233,7 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 		}
 		slices.SortFunc(cands, func(a, b cand) int { return cmpKey(b.key, a.key) })
 		cands = cands[:min(len(cands), candidateCap)]
+		got = int64(len(cands))
 		// the items a page can show, read in one query per kind (reports
 		// one by one below: each is opened only when it is reached)
 		if err := ix.preload(ctx, cands[:min(len(cands), limit+1)], loaded); err != nil {
@@ -316,10 +329,12 @@ func (g ginQuery) cond(arg func(any) string) string {
 
 // searchWindows are the sizes, in documents, of the windows a search tries
 // before the whole index: most queries fill a page from the newest
-// documents; a rare term costs two small reads more. The first is counted
-// on the src_updated index; the wider ones are estimated from its time
-// span (any start is exact, only the cost depends on it).
-var searchWindows = []int{2000, 40000}
+// documents; a rare term costs a few small reads more. The first is
+// counted on the src_updated index; the wider ones are estimated from its
+// time span and are at most these sizes: the candidates a window found
+// size the next (any start is exact, only the cost depends on it). Used on
+// PostgreSQL only: SQLite walks FTS5 in key order and stops.
+var searchWindows = []int{2000, 40000, 400000}
 
 // windowStart is the time of the n-th most recently changed document (ok
 // false when the index holds fewer: the window is the whole index), read
