@@ -218,9 +218,16 @@ func (ix *Index) narrow(ctx context.Context, kind string, p *org.Principal, q te
 	if unitPath != "" {
 		where += ` AND ` + s.within(unitPath)
 	}
+	// the source rows first: SQLite otherwise chose to read every index
+	// row of the kind and look each source row up (CROSS JOIN keeps the
+	// order; PostgreSQL plans it so by itself)
+	join := "JOIN"
+	if ix.DB.Dialect != store.Postgres {
+		join = "CROSS JOIN"
+	}
 	k := arg(kind)
 	rows, err := ix.DB.Read.QueryContext(ctx, `SELECT sd.id, sd.ref_id, sd.tokens FROM `+from+
-		` JOIN search_docs sd ON sd.kind = `+k+` AND sd.ref_id = r.id WHERE `+where, args...)
+		` `+join+` search_docs sd ON sd.kind = `+k+` AND sd.ref_id = r.id WHERE `+where, args...)
 	if err != nil {
 		return nil, false, err
 	}
