@@ -381,7 +381,9 @@ func queries(ctx context.Context, db *store.DB, ix *search.Index, pg *pgCPU, run
 	}
 	classes := queryClasses(db, ctx)
 	var all []time.Duration
-	c0, p0 := cpuTime(), pg.cpu()
+	perUser := map[string][]time.Duration{}
+	userCPU, userPG := map[string]time.Duration{}, map[string]time.Duration{}
+	var cpu, pcpu time.Duration
 	fmt.Printf("\n| class | query | user | hits | p50 ms | p95 ms | max ms |\n|---|---|---|---|---|---|---|\n")
 	perClass := map[string][]time.Duration{}
 	for _, c := range classes {
@@ -393,6 +395,10 @@ func queries(ctx context.Context, db *store.DB, ix *search.Index, pg *pgCPU, run
 				var ts []time.Duration
 				var hits int
 				more := false
+				// CPU around the searches only (reading the servers' CPU
+				// from /proc costs this process some)
+				p0 := pg.cpu()
+				c0 := cpuTime()
 				for range runs {
 					t0 := time.Now()
 					res, err := ix.Search(ctx, u.p, search.Params{Q: q, Limit: 20})
@@ -402,6 +408,11 @@ func queries(ctx context.Context, db *store.DB, ix *search.Index, pg *pgCPU, run
 					ts = append(ts, time.Since(t0))
 					hits, more = len(res.Hits), res.More
 				}
+				dc, pc := cpuTime()-c0, pg.cpu()-p0
+				cpu, pcpu = cpu+dc, pcpu+pc
+				userCPU[u.name] += dc
+				userPG[u.name] += pc
+				perUser[u.name] = append(perUser[u.name], ts...)
 				h := strconv.Itoa(hits)
 				if more {
 					h += "+"
@@ -412,7 +423,6 @@ func queries(ctx context.Context, db *store.DB, ix *search.Index, pg *pgCPU, run
 			}
 		}
 	}
-	cpu, pcpu := cpuTime()-c0, pg.cpu()-p0
 	fmt.Printf("\n| class | searches | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|\n")
 	for _, c := range classes {
 		if ts := perClass[c.name]; len(ts) > 0 {
@@ -423,6 +433,15 @@ func queries(ctx context.Context, db *store.DB, ix *search.Index, pg *pgCPU, run
 		return nil
 	}
 	fmt.Printf("| **all** | %d | %.1f | %.1f | %.1f |\n\n", len(all), pct(all, 0.5), pct(all, 0.95), pct(all, 0.99))
+	fmt.Printf("| reader | searches | p50 ms | p95 ms | p99 ms | CPU/search: this process ms | PostgreSQL server ms |\n|---|---|---|---|---|---|---|\n")
+	for _, u := range users {
+		if ts := perUser[u.name]; len(ts) > 0 {
+			n := float64(len(ts))
+			fmt.Printf("| %s | %d | %.1f | %.1f | %.1f | %.2f | %.2f |\n", u.name, len(ts), pct(ts, 0.5), pct(ts, 0.95), pct(ts, 0.99),
+				ms(userCPU[u.name])/n, ms(userPG[u.name])/n)
+		}
+	}
+	fmt.Println()
 	logf("%d searches; CPU per search: this process %.2f ms, PostgreSQL server %.2f ms", len(all), ms(cpu)/float64(len(all)), ms(pcpu)/float64(len(all)))
 	return nil
 }

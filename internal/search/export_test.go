@@ -14,3 +14,12 @@ func SetBulk(rebuild, optimize int) func() {
 	bulkRebuild, bulkOptimize = rebuild, optimize
 	return func() { bulkRebuild, bulkOptimize = r, o }
 }
+
+// SetNarrow replaces narrowCap (the items of a kind up to which a reader's
+// own items are searched first: 0 never, a large number always) for a test
+// and returns the undo.
+func SetNarrow(n int) func() {
+	old := narrowCap
+	narrowCap = n
+	return func() { narrowCap = old }
+}

@@ -63,8 +63,9 @@ type Index struct {
 	// (0: text.DefaultThreshold).
 	Threshold float64
 
-	cache models
-	hot   hotMemo
+	cache    models
+	hot      hotMemo
+	narrowed narrowMemo
 }
 
 // New returns the index. blind may be nil.

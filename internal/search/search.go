@@ -12,7 +12,6 @@ import (
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/audit"
 	"github.com/luoshi/luoshi/internal/org"
-	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/text"
 )
@@ -106,11 +105,12 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 	// of the window only: see branch
 	loose := ginLoose(q)
 	exprs := map[string]string{}
+	checks := map[string]text.Query{} // what each kind's index column is checked against
 	for _, k := range ix.enabled() {
 		if sp.Type != "" && sp.Type != k {
 			continue
 		}
-		exprs[k] = plain
+		exprs[k], checks[k] = plain, q
 		if k == "report" {
 			bq, ok := ix.blindQuery(q)
 			if !ok {
@@ -118,28 +118,57 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 				delete(exprs, k)
 				continue
 			}
-			exprs[k] = bq.FTS5()
+			exprs[k], checks[k] = bq.FTS5(), bq
 			if ix.DB.Dialect == store.Postgres {
 				exprs[k] = bq.TSQuery()
 			}
 		}
 	}
-	// The newest matches first: the candidates among the documents of a
-	// window (those changed at or after a time), widened only when the
-	// window holds too few. Keys sort by time (docKey), so the window is a
-	// key range that both engines apply inside the text index. Any document
-	// outside a window is older than every one inside, so the first
-	// candidates of a window are the first candidates of the whole index:
-	// the hits are the same as with no window at all.
-	loaded := map[cand]doc{}
+	// A reader who may see few items of a kind has them searched first,
+	// through the scope (narrow): all their matches, newest first. The
+	// other kinds walk the text index.
+	var mine []cand
+	broad := map[string]bool{}
+	for _, k := range ix.enabled() {
+		if _, ok := exprs[k]; !ok {
+			continue
+		}
+		cs, ok, err := ix.narrow(ctx, k, p, checks[k], unitPath)
+		if err != nil {
+			return res, err
+		}
+		if !ok {
+			broad[k] = true
+		}
+		mine = append(mine, cs...)
+	}
+	slices.SortFunc(mine, func(a, b cand) int { return cmpKey(b.key, a.key) })
+	// The newest matches first. On SQLite each kind's branch walks FTS5's
+	// matches from the newest rowid (keys sort by time, docKey) and stops
+	// at its LIMIT: the join and the permission check run on the rows
+	// walked, not on every match. GIN cannot walk in order, so on
+	// PostgreSQL the candidates are those among the documents of a window
+	// (those changed at or after a time), widened only when the window
+	// holds too few. The window is a key range the GIN query applies
+	// inside the fence. Any document outside a window is older than every
+	// one inside, so the first candidates of a window are the first
+	// candidates of the whole index: the hits are the same as with no
+	// window at all.
+	windows := searchWindows
+	if ix.DB.Dialect != store.Postgres || len(broad) == 0 {
+		windows = nil
+	}
+	loaded := map[ref]doc{}
 	var opened []string     // report numbers opened, for the audit trail
 	var first, newest int64 // the first window's start and its newest time
+	var lastF, got int64    // the last window's span (in spans of the first) and its candidates
+	lastF = 1
 	for w := 0; ; w++ {
 		var from int64 // smallest key of the window; 0: the whole index
 		switch {
-		case w >= len(searchWindows):
+		case w >= len(windows):
 		case w == 0:
-			t, ok, err := ix.windowStart(ctx, searchWindows[0])
+			t, ok, err := ix.windowStart(ctx, windows[0])
 			if err != nil {
 				return res, err
 			}
@@ -147,41 +176,64 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 				from, first = keyAt(t), t
 			}
 		case first > 0:
-			// wider windows by time, at the rate of change of the first:
-			// counting tens of thousands of entries costs more than the
-			// window saves (PostgreSQL checks each one's visibility)
+			// wider windows by time, in spans of the first (counting tens
+			// of thousands of entries costs more than the window saves:
+			// PostgreSQL checks each one's visibility): as many as the
+			// candidates found so far say are needed for the page, half
+			// as many again, at least twice the last, at most the size of
+			// this window in searchWindows
 			if newest == 0 {
 				if err := ix.DB.Read.QueryRowContext(ctx, `SELECT MAX(src_updated) FROM search_docs`).Scan(&newest); err != nil {
 					return res, err
 				}
 			}
-			t := newest - max(newest-first, 1)*int64(max(searchWindows[w]/searchWindows[0], 2))
-			if t > 0 {
-				from = keyAt(t)
+			f := int64(max(windows[w]/windows[0], 2))
+			if got > 0 {
+				need := int64(limit + 1)
+				f = min(f, max(2*lastF, (lastF*3*need+2*got-1)/(2*got)))
+			}
+			if f > lastF {
+				if t := newest - max(newest-first, 1)*f; t > 0 {
+					from = keyAt(t)
+				}
+				lastF = f
 			}
 		}
 		var args []any
 		arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 		var branches []string
 		for _, k := range ix.enabled() {
-			if expr, ok := exprs[k]; ok {
+			if expr, ok := exprs[k]; ok && broad[k] {
 				lq := loose
+				top := limit + 1 // every plain candidate is a hit
 				if k == "report" {
 					lq = ginQuery{tsq: expr} // blind: tokens only, no phrase
+					top = candidateCap       // a phrase is checked on the opened text
 				}
-				if b, ok := ix.branch(k, p, expr, lq, unitPath, from, arg); ok {
+				if b, ok := ix.branch(k, p, expr, lq, unitPath, from, top, arg); ok {
 					branches = append(branches, b)
 				}
 			}
 		}
-		if len(branches) == 0 {
-			return res, nil
+		var cands []cand
+		if len(branches) > 0 {
+			var err error
+			cands, err = ix.candidates(ctx, strings.Join(branches, "\nUNION ALL\n")+
+				"\nORDER BY key DESC LIMIT "+strconv.Itoa(candidateCap), args)
+			if err != nil {
+				return res, err
+			}
 		}
-		cands, err := ix.candidates(ctx, strings.Join(branches, "\nUNION ALL\n")+
-			"\nORDER BY at DESC, kind, ref_id DESC LIMIT "+strconv.Itoa(candidateCap), args)
-		if err != nil {
-			return res, err
+		full := len(cands) == candidateCap
+		for _, c := range mine {
+			if c.key < from {
+				break
+			}
+			cands = append(cands, c)
 		}
+		slices.SortFunc(cands, func(a, b cand) int { return cmpKey(b.key, a.key) })
+		cands = cands[:min(len(cands), candidateCap)]
+		got = int64(len(cands))
 		// the items a page can show, read in one query per kind (reports
 		// one by one below: each is opened only when it is reached)
 		if err := ix.preload(ctx, cands[:min(len(cands), limit+1)], loaded); err != nil {
@@ -189,19 +241,20 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 		}
 		res.Hits, res.More = res.Hits[:0], false
 		opened = opened[:0]
-		done := from == 0 || len(cands) == candidateCap
+		done := from == 0 || full || len(cands) == candidateCap
 		for _, c := range cands {
 			if len(res.Hits) == limit {
 				res.More = true
 				done = true
 				break
 			}
-			d, ok := loaded[c]
+			d, ok := loaded[ref{c.kind, c.id}]
 			if !ok {
+				var err error
 				if d, err = ix.load(ctx, c.kind, c.id); err != nil {
 					return res, err
 				}
-				loaded[c] = d
+				loaded[ref{c.kind, c.id}] = d
 			}
 			if d.Sealed {
 				opened = append(opened, d.Number)
@@ -276,10 +329,12 @@ func (g ginQuery) cond(arg func(any) string) string {
 
 // searchWindows are the sizes, in documents, of the windows a search tries
 // before the whole index: most queries fill a page from the newest
-// documents; a rare term costs two small reads more. The first is counted
-// on the src_updated index; the wider ones are estimated from its time
-// span (any start is exact, only the cost depends on it).
-var searchWindows = []int{2000, 40000}
+// documents; a rare term costs a few small reads more. The first is
+// counted on the src_updated index; the wider ones are estimated from its
+// time span and are at most these sizes: the candidates a window found
+// size the next (any start is exact, only the cost depends on it). Used on
+// PostgreSQL only: SQLite walks FTS5 in key order and stops.
+var searchWindows = []int{2000, 40000, 400000}
 
 // windowStart is the time of the n-th most recently changed document (ok
 // false when the index holds fewer: the window is the whole index), read
@@ -293,7 +348,15 @@ func (ix *Index) windowStart(ctx context.Context, n int) (int64, bool, error) {
 	return t, err == nil, err
 }
 
+// ref is an item: its kind and id.
+type ref struct {
+	kind string
+	id   int64
+}
+
+// cand is a candidate: its index key (result order: newest first) and source.
 type cand struct {
+	key  int64
 	kind string
 	id   int64
 }
@@ -315,8 +378,7 @@ func (ix *Index) candidates(ctx context.Context, q string, args []any) ([]cand, 
 		defer rows.Close()
 		for rows.Next() {
 			var c cand
-			var at int64
-			if err := rows.Scan(&c.kind, &c.id, &at); err != nil {
+			if err := rows.Scan(&c.key, &c.kind, &c.id); err != nil {
 				return err
 			}
 			out = append(out, c)
@@ -367,75 +429,58 @@ func (ix *Index) blindQuery(q text.Query) (text.Query, bool) {
 // the matches combine cheaply whatever plan is chosen; the phrase (which
 // GIN can only answer by reading each row's TOASTed tsvector) is then
 // checked on the rows of the window alone.
-func (ix *Index) branch(kind string, p *org.Principal, expr string, loose ginQuery, unitPath string, fromKey int64, arg func(any) string) (string, bool) {
-	var join, scope, unitCol string
-	switch kind {
-	case "report":
-		s, ok := report.SearchScope(p, arg)
-		if !ok {
-			return "", false
-		}
-		join, scope, unitCol = `JOIN reports r ON r.id = sd.ref_id JOIN units h ON h.id = r.handling_unit_id`, s, "h.path"
-	case "problem":
-		// reach as in the ledger's lists: the read scopes, or the items one is responsible for
-		var or []string
-		for _, s := range org.ScopePaths(p, org.ProblemRead) {
-			or = append(or, store.Subtree("u.path", s, arg))
-		}
-		if p != nil && p.UserID != 0 {
-			or = append(or, "r.responsible_id = "+arg(p.UserID))
-		}
-		if len(or) == 0 {
-			return "", false
-		}
-		join, scope, unitCol = `JOIN problems r ON r.id = sd.ref_id JOIN units u ON u.id = r.unit_id`, "("+strings.Join(or, " OR ")+")", "u.path"
-	default: // projects and ratings: the ledger's read scopes
-		var or []string
-		for _, s := range org.ScopePaths(p, org.ProblemRead) {
-			or = append(or, store.Subtree("u.path", s, arg))
-		}
-		if len(or) == 0 {
-			return "", false
-		}
-		join, scope, unitCol = `JOIN `+kind+`s r ON r.id = sd.ref_id JOIN units u ON u.id = r.unit_id`, "("+strings.Join(or, " OR ")+")", "u.path"
+func (ix *Index) branch(kind string, p *org.Principal, expr string, loose ginQuery, unitPath string, fromKey int64, top int, arg func(any) string) (string, bool) {
+	sc, ok := scopeOf(ix.DB.Dialect == store.Postgres, false, kind, p, arg)
+	if !ok {
+		return "", false
 	}
 	// (every argument taken above belongs to a branch that is used)
-	var from, match string
+	where := sc.cond
+	if unitPath != "" {
+		where += ` AND ` + sc.within(unitPath)
+	}
 	if ix.DB.Dialect == store.Postgres {
 		// the matches first, fenced (OFFSET 0) so the planner cannot walk
 		// another index and test each row's tsvector instead
-		from = `(SELECT id, kind, ref_id, src_updated, tsv FROM search_docs WHERE ` + loose.cond(arg)
+		from := `(SELECT id, kind, ref_id, tsv FROM search_docs WHERE ` + loose.cond(arg)
 		if fromKey > 0 {
 			from += ` AND id >= ` + arg(fromKey)
 		}
 		from += ` OFFSET 0) sd`
-		match = "TRUE"
+		match := "TRUE"
 		if loose.phrase {
 			match = `sd.tsv @@ to_tsquery('simple', ` + arg(expr) + `)`
 		}
-	} else {
-		from = `search_fts JOIN search_docs sd ON sd.id = search_fts.rowid`
-		match = `search_fts MATCH ` + arg(expr)
-		if fromKey > 0 {
-			// on the FTS5 rowid: FTS5 seeks its doclists to the window
-			match += ` AND search_fts.rowid >= ` + arg(fromKey)
-		}
+		return `SELECT sd.id AS key, sd.kind AS kind, sd.ref_id AS ref_id FROM ` + from + ` JOIN ` + sc.table + ` ON r.id = sd.ref_id ` +
+			sc.unitJoin + ` WHERE ` + match + ` AND sd.kind = ` + arg(kind) + ` AND ` + where, true
 	}
-	// ordered by the indexed time (the source's updated_at as of the sync
-	// just run): it sits in the index row, so sorting reads no source row
-	q := `SELECT sd.kind AS kind, sd.ref_id AS ref_id, sd.src_updated AS at FROM ` + from + ` ` + join +
-		` WHERE ` + match + ` AND sd.kind = ` + arg(kind) + ` AND ` + scope
-	if unitPath != "" {
-		q += ` AND ` + store.Subtree(unitCol, unitPath, arg)
+	// SQLite: FTS5 is the outer loop (CROSS JOIN fixes the order), walked
+	// from the newest rowid; each row is joined to its source and unit and
+	// checked, and the walk stops at top rows in scope
+	match := `search_fts MATCH ` + arg(expr)
+	if fromKey > 0 {
+		// on the FTS5 rowid: FTS5 seeks its doclists to the window
+		match += ` AND search_fts.rowid >= ` + arg(fromKey)
 	}
-	return q, true
+	return `SELECT * FROM (SELECT sd.id AS key, sd.kind AS kind, sd.ref_id AS ref_id FROM search_fts
+		CROSS JOIN search_docs sd ON sd.id = search_fts.rowid CROSS JOIN ` + sc.table + ` ON r.id = sd.ref_id ` + crossJoin(sc.unitJoin) + `
+		WHERE ` + match + ` AND sd.kind = ` + arg(kind) + ` AND ` + where + `
+		ORDER BY search_fts.rowid DESC LIMIT ` + strconv.Itoa(top) + `)`, true
+}
+
+// crossJoin is a join that SQLite must not reorder.
+func crossJoin(j string) string {
+	if j == "" {
+		return ""
+	}
+	return "CROSS " + j
 }
 
 // preload reads the plain (unsealed) items of cands not yet in loaded.
-func (ix *Index) preload(ctx context.Context, cands []cand, loaded map[cand]doc) error {
+func (ix *Index) preload(ctx context.Context, cands []cand, loaded map[ref]doc) error {
 	ids := map[string][]any{}
 	for _, c := range cands {
-		if _, ok := loaded[c]; !ok && c.kind != "report" {
+		if _, ok := loaded[ref{c.kind, c.id}]; !ok && c.kind != "report" {
 			ids[c.kind] = append(ids[c.kind], c.id)
 		}
 	}
@@ -455,7 +500,7 @@ func (ix *Index) preload(ctx context.Context, cands []cand, loaded map[cand]doc)
 				rows.Close()
 				return err
 			}
-			loaded[cand{kind, d.ID}] = d
+			loaded[ref{kind, d.ID}] = d
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

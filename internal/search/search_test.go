@@ -202,7 +202,22 @@ func (e *env) check(t *testing.T, who string, sp search.Params, w want) {
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
 
+// TestSearch runs the fixture's expectations twice: every reader's matches
+// found by walking the text index, then by reading the reader's own items
+// (the path of readers who may see few items).
 func TestSearch(t *testing.T) {
+	for _, path := range []struct {
+		name   string
+		narrow int
+	}{{"index", 0}, {"scope", 1 << 20}} {
+		t.Run(path.name, func(t *testing.T) {
+			defer search.SetNarrow(path.narrow)()
+			testSearch(t)
+		})
+	}
+}
+
+func testSearch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		fill(t, e)
@@ -459,23 +474,30 @@ func TestSearchWindows(t *testing.T) {
 		for _, who := range []string{"inspector", "jj-county", "jj-court", "ga-handler"} {
 			for _, sp := range []search.Params{{Q: "拆迁"}, {Q: "噪音", Limit: 3}, {Q: "拆迁", Limit: 5}, {Q: "A3区"},
 				{Q: "收费", Limit: 4}, {Q: "拆迁补偿"}, {Q: "一米阳光", Limit: 1}, {Q: "迁", Limit: 7}} {
-				undo := search.SetWindows(nil)
+				undo, undoN := search.SetWindows(nil), search.SetNarrow(0)
 				whole, err := e.ix.Search(ctx, e.p(t, who), sp)
 				undo()
+				undoN()
 				if err != nil {
 					t.Fatal(err)
 				}
-				for _, w := range [][]int{{1}, {2, 5}, {3, 8, 20}} {
-					undo := search.SetWindows(w)
-					got, err := e.ix.Search(ctx, e.p(t, who), sp)
-					undo()
-					if err != nil {
-						t.Fatal(err)
-					}
-					if !slices.EqualFunc(got.Hits, whole.Hits, func(a, b search.Hit) bool { return a.Type == b.Type && a.ID == b.ID }) ||
-						got.More != whole.More || got.SealedSkipped != whole.SealedSkipped {
-						t.Errorf("%s %+v windows %v: got %d hits (more %v), whole index %d (more %v)",
-							who, sp, w, len(got.Hits), got.More, len(whole.Hits), whole.More)
+				// windows (PostgreSQL), and the reader's own items searched
+				// first for no kind, the kinds of which he sees at most 3
+				// items (a mix), every kind
+				for _, narrow := range []int{0, 3, 1 << 20} {
+					for _, w := range [][]int{nil, {1}, {2, 5}, {3, 8, 20}} {
+						undo, undoN := search.SetWindows(w), search.SetNarrow(narrow)
+						got, err := e.ix.Search(ctx, e.p(t, who), sp)
+						undo()
+						undoN()
+						if err != nil {
+							t.Fatal(err)
+						}
+						if !slices.EqualFunc(got.Hits, whole.Hits, func(a, b search.Hit) bool { return a.Type == b.Type && a.ID == b.ID }) ||
+							got.More != whole.More || got.SealedSkipped != whole.SealedSkipped {
+							t.Errorf("%s %+v windows %v narrow %d: got %d hits (more %v), whole index %d (more %v)",
+								who, sp, w, narrow, len(got.Hits), got.More, len(whole.Hits), whole.More)
+						}
 					}
 				}
 			}

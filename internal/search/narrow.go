@@ -1,0 +1,281 @@
+package search
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/report"
+	"github.com/luoshi/luoshi/internal/store"
+	"github.com/luoshi/luoshi/internal/text"
+)
+
+// NarrowCap is the number of items of a kind up to which a reader's own
+// items are searched first: their index rows are read through the scope
+// (the source table's unit and responsible-person indexes) and the tokens
+// checked in Go, instead of walking every match of the text index and
+// dropping those the reader may not see. An officer, a handler or an organ
+// leader sees a few hundred items of a million: a common term matched
+// hundreds of thousands of documents to find them.
+var narrowCap = 2000
+
+// scoped is the scope of one kind for a reader. The walk of the text
+// index checks each match on its source row (as r) and unit: table and
+// unitJoin, condition cond. The reader's own items are read through ids
+// (the units in reach as a list of ids, ORed with the responsible person,
+// as in the ledger's lists, ledger.inUnits): both halves stay index
+// lookups on the source table, where a condition on the joined unit's
+// path scanned every item (on PostgreSQL an IN (subquery) cannot be ORed
+// with another index either: an array can). The join form stays for the
+// walk: a province's array of 20,000 ids would be searched linearly for
+// every row walked on PostgreSQL.
+type scoped struct {
+	table, unitJoin, cond string
+	ids                   string // the reach as conditions on r alone
+	paths                 []string
+	person                string // r.responsible_id = …, or ""
+	within                func(path string) string
+}
+
+// scopeOf is the reach of p over kind; ok is false when p may read none.
+// byIDs asks for the ids form (ids) of the ledger's kinds, else the join
+// form (cond); reports have only the join form. Only the parameters of
+// the form asked are taken (PostgreSQL refuses a statement with unused ones).
+func scopeOf(pg, byIDs bool, kind string, p *org.Principal, arg func(any) string) (scoped, bool) {
+	inUnits := func(paths ...string) string {
+		var or []string
+		for _, s := range paths {
+			or = append(or, store.Subtree("su.path", s, arg))
+		}
+		ids := "SELECT su.id FROM units su WHERE " + strings.Join(or, " OR ")
+		if pg {
+			return "r.unit_id = ANY(ARRAY(" + ids + "))"
+		}
+		return "r.unit_id IN (" + ids + ")"
+	}
+	if kind == "report" {
+		s, ok := report.SearchScope(p, arg)
+		if !ok {
+			return scoped{}, false
+		}
+		return scoped{table: "reports r", unitJoin: "JOIN units h ON h.id = r.handling_unit_id", cond: s,
+			within: func(path string) string { return store.Subtree("h.path", path, arg) }}, true
+	}
+	// ledger items: reach as in the ledger's lists, the read scopes or the
+	// items one is responsible for; projects and ratings: the read scopes
+	sc := scoped{table: kind + "s r", unitJoin: "JOIN units u ON u.id = r.unit_id", paths: org.ScopePaths(p, org.ProblemRead)}
+	var or []string
+	if byIDs && len(sc.paths) > 0 {
+		or = append(or, inUnits(sc.paths...))
+	}
+	for _, s := range sc.paths {
+		if !byIDs {
+			or = append(or, store.Subtree("u.path", s, arg))
+		}
+	}
+	if kind == "problem" && p != nil && p.UserID != 0 {
+		sc.person = "r.responsible_id = " + arg(p.UserID)
+		or = append(or, sc.person)
+	}
+	if len(or) == 0 {
+		return scoped{}, false
+	}
+	if byIDs {
+		sc.ids = "(" + strings.Join(or, " OR ") + ")"
+	} else {
+		sc.cond = "(" + strings.Join(or, " OR ") + ")"
+	}
+	sc.within = func(path string) string {
+		if byIDs {
+			return inUnits(path)
+		}
+		return store.Subtree("u.path", path, arg)
+	}
+	return sc, true
+}
+
+// narrowMemo remembers for a while whether a reader sees few items of a
+// kind (counting them costs a read of up to narrowCap+1 rows). Either
+// answer gives the same hits; a stale one only costs time.
+type narrowMemo struct {
+	mu sync.Mutex
+	m  map[string]narrowSeen
+}
+
+type narrowSeen struct {
+	few bool
+	at  time.Time
+}
+
+// narrowTTL is how long a count of a reader's items is trusted.
+const narrowTTL = 5 * time.Minute
+
+func narrowKey(kind string, p *org.Principal) string {
+	var b strings.Builder
+	b.WriteString(kind + "|" + strconv.Itoa(narrowCap))
+	if p != nil {
+		b.WriteString("|" + strconv.FormatInt(p.UserID, 10))
+		for _, g := range p.Grants {
+			b.WriteString("|" + string(g.Role) + "@" + g.ScopePath)
+		}
+	}
+	return b.String()
+}
+
+// few reports whether p may read at most narrowCap items of kind (the
+// unit filter aside: the count is an upper bound). The count stops at
+// narrowCap+1: on PostgreSQL each unit in reach is probed on the source
+// table's unit index in turn (LATERAL), and the person's items counted
+// apart (a bitmap of a city's 60,000 items took a second); on SQLite one
+// multi-index OR does.
+func (ix *Index) few(ctx context.Context, kind string, p *org.Principal) (bool, error) {
+	key := narrowKey(kind, p)
+	ix.narrowed.mu.Lock()
+	seen, ok := ix.narrowed.m[key]
+	ix.narrowed.mu.Unlock()
+	if ok && time.Since(seen.at) < narrowTTL {
+		return seen.few, nil
+	}
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	sc, ok := scopeOf(ix.DB.Dialect == store.Postgres, true, kind, p, arg)
+	if !ok {
+		return true, nil
+	}
+	capN := strconv.Itoa(narrowCap + 1)
+	var q string
+	switch {
+	case ix.DB.Dialect != store.Postgres && sc.ids != "":
+		q = `SELECT COUNT(*) FROM (SELECT 1 FROM ` + sc.table + ` WHERE ` + sc.ids + ` LIMIT ` + capN + `) n`
+	case sc.ids != "":
+		// the parts' own parameters: those of sc are not all used
+		args = nil
+		var parts []string
+		if len(sc.paths) > 0 {
+			var or []string
+			for _, s := range sc.paths {
+				or = append(or, store.Subtree("su.path", s, arg))
+			}
+			parts = append(parts, `SELECT COUNT(*) FROM (SELECT 1 FROM units su CROSS JOIN LATERAL (SELECT 1 FROM `+sc.table+
+				` WHERE r.unit_id = su.id LIMIT `+capN+`) x WHERE `+strings.Join(or, " OR ")+` LIMIT `+capN+`) n`)
+		}
+		if sc.person != "" {
+			parts = append(parts, `SELECT COUNT(*) FROM (SELECT 1 FROM `+sc.table+` WHERE r.responsible_id = `+arg(p.UserID)+` LIMIT `+capN+`) n`)
+		}
+		q = `SELECT ` + strings.Join(wrap(parts), " + ")
+	default:
+		q = `SELECT COUNT(*) FROM (SELECT 1 FROM ` + sc.table + ` ` + sc.unitJoin + ` WHERE ` + sc.cond + ` LIMIT ` + capN + `) n`
+	}
+	var n int
+	if err := ix.DB.Read.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return false, err
+	}
+	few := n <= narrowCap
+	ix.narrowed.mu.Lock()
+	if ix.narrowed.m == nil || len(ix.narrowed.m) > 10_000 {
+		ix.narrowed.m = map[string]narrowSeen{}
+	}
+	ix.narrowed.m[key] = narrowSeen{few, time.Now()}
+	ix.narrowed.mu.Unlock()
+	return few, nil
+}
+
+func wrap(qs []string) []string {
+	out := make([]string, len(qs))
+	for i, q := range qs {
+		out[i] = "(" + q + ")"
+	}
+	return out
+}
+
+// narrow returns the matches of kind among the items p may read, newest
+// first, when p may read at most narrowCap of them (ok false otherwise:
+// the text index is walked instead): the index rows of those items with
+// their tokens, checked in Go (matchTokens: the engines' own rules, so
+// the hits are those of the text index).
+func (ix *Index) narrow(ctx context.Context, kind string, p *org.Principal, q text.Query, unitPath string) ([]cand, bool, error) {
+	if narrowCap <= 0 {
+		return nil, false, nil
+	}
+	few, err := ix.few(ctx, kind, p)
+	if err != nil || !few {
+		return nil, false, err
+	}
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	s, ok := scopeOf(ix.DB.Dialect == store.Postgres, true, kind, p, arg)
+	if !ok {
+		return nil, true, nil
+	}
+	from, where := s.table, s.ids
+	if where == "" {
+		from, where = s.table+` `+s.unitJoin, s.cond
+	}
+	if unitPath != "" {
+		where += ` AND ` + s.within(unitPath)
+	}
+	// the source rows first: SQLite otherwise chose to read every index
+	// row of the kind and look each source row up (CROSS JOIN keeps the
+	// order; PostgreSQL plans it so by itself)
+	join := "JOIN"
+	if ix.DB.Dialect != store.Postgres {
+		join = "CROSS JOIN"
+	}
+	k := arg(kind)
+	rows, err := ix.DB.Read.QueryContext(ctx, `SELECT sd.id, sd.ref_id, sd.tokens FROM `+from+
+		` `+join+` search_docs sd ON sd.kind = `+k+` AND sd.ref_id = r.id WHERE `+where, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	var out []cand
+	for rows.Next() {
+		var c cand
+		var toks string
+		if err := rows.Scan(&c.key, &c.id, &toks); err != nil {
+			return nil, false, err
+		}
+		if matchTokens(toks, q) {
+			c.kind = kind
+			out = append(out, c)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	slices.SortFunc(out, func(a, b cand) int { return cmpKey(b.key, a.key) })
+	return out, true, nil
+}
+
+func cmpKey(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// matchTokens reports whether an index column (tokens separated by single
+// spaces, in document order) matches q as FTS5 and to_tsquery do: each
+// term's tokens adjacent and in order, the last one a prefix when the term
+// says so. For the blind column of a report q is the blind query (single
+// hashed tokens, present anywhere).
+func matchTokens(col string, q text.Query) bool {
+	padded := " " + col + " "
+	for _, t := range q.Terms {
+		s := " " + strings.Join(t.Tokens, " ")
+		if !t.Prefix {
+			s += " "
+		}
+		if !strings.Contains(padded, s) {
+			return false
+		}
+	}
+	return true
+}
