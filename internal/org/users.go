@@ -298,7 +298,7 @@ func ListUsers(ctx context.Context, db *store.DB, p *Principal, f UserFilter) ([
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	rows.Close() // before counting: the count may need the connection
+	rows.Close()         // before counting: the count may need the connection
 	for i := range out { // by role, as before (role names are lowercase ASCII: any collation agrees)
 		slices.SortFunc(out[i].Roles, func(a, b RoleGrant) int { return strings.Compare(a.Role, b.Role) })
 	}
