@@ -185,6 +185,7 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 	log := logger(cfg.LogLevel, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go tuneGC(ctx)
 	db, version, err := open(ctx, cfg)
 	if err != nil {
 		return err

@@ -260,12 +260,15 @@ func ListUsers(ctx context.Context, db *store.DB, p *Principal, f UserFilter) ([
 	// without a grant), in page order. un.id changes nothing (paths are
 	// unique) but tells SQLite that the units_path walk gives whole units in
 	// order, so users_unit_username (migration 00028) delivers each unit's
-	// people sorted and the walk stops at the end of the page.
+	// people sorted and the walk stops at the end of the page. The outer
+	// ORDER BY repeats the page's order exactly, so SQLite keeps the rows in
+	// the order the subquery gives them instead of sorting them again (a
+	// quarter of the query's CPU); a person's grants are sorted below.
 	rows, err := db.Read.QueryContext(ctx, `SELECT x.*, COALESCE(r.role, ''), COALESCE(s.code, '')
-		FROM (SELECT `+userCols+`, un.path AS sort_path, u.username AS sort_name FROM users u JOIN units un ON un.id = u.unit_id WHERE `+w+
+		FROM (SELECT `+userCols+`, un.path AS sort_path, un.id AS sort_unit, u.username AS sort_name FROM users u JOIN units un ON un.id = u.unit_id WHERE `+w+
 		` ORDER BY un.path, un.id, u.username LIMIT `+store.Limit(limit, arg)+` OFFSET `+arg(offset)+`) x
 		LEFT JOIN user_roles r ON r.user_id = x.id LEFT JOIN units s ON s.id = r.scope_unit_id
-		ORDER BY x.sort_path, x.sort_name, r.role`, args...)
+		ORDER BY x.sort_path, x.sort_unit, x.sort_name`, args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -276,10 +279,11 @@ func ListUsers(ctx context.Context, db *store.DB, p *Principal, f UserFilter) ([
 			u                      User
 			totp, disabled, locked int64
 			sortPath, sortName     string
+			sortUnit               int64
 			g                      RoleGrant
 		)
 		if err := rows.Scan(&u.ID, &u.Username, &u.Name, &u.UnitID, &u.UnitCode, &u.UnitName, &u.UnitPath, &totp, &disabled, &locked,
-			&u.CreatedAt, &sortPath, &sortName, &g.Role, &g.ScopeCode); err != nil {
+			&u.CreatedAt, &sortPath, &sortUnit, &sortName, &g.Role, &g.ScopeCode); err != nil {
 			return nil, 0, err
 		}
 		if n := len(out); n == 0 || out[n-1].ID != u.ID {
@@ -294,7 +298,10 @@ func ListUsers(ctx context.Context, db *store.DB, p *Principal, f UserFilter) ([
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	rows.Close() // before counting: the count may need the connection
+	rows.Close()         // before counting: the count may need the connection
+	for i := range out { // by role, as before (role names are lowercase ASCII: any collation agrees)
+		slices.SortFunc(out[i].Roles, func(a, b RoleGrant) int { return strings.Compare(a.Role, b.Role) })
+	}
 	total, err := pageTotal(len(out), limit, offset, func() (int, error) {
 		return countRows(ctx, db, `SELECT COUNT(*) FROM users u JOIN units un ON un.id = u.unit_id WHERE `+w, args[:nWhere])
 	})

@@ -2,6 +2,7 @@ package web
 
 import (
 	"html/template"
+	"io"
 	"io/fs"
 	"path"
 	"strconv"
@@ -66,11 +67,89 @@ func parseTemplates(lang i18n.Lang) *templateSet {
 		// Clone copies the parse trees: translating a page's set leaves base as parsed
 		t := template.Must(template.Must(base.Clone()).ParseFS(templateFS, n))
 		translateStatic(t, lang)
+		foldStatic(t, lang, "layout")
 		set.pages[strings.TrimSuffix(path.Base(n), ".html")] = t
 	}
 	translateStatic(base, lang)
+	foldStatic(base, lang, "menu")
 	set.partials = base
 	return set
+}
+
+// foldStatic has html/template escape t's set from entry (it does so once,
+// at the first execution: here, with no data, which stops at the first
+// field), then writes each translated text whose escaping is HTML's (text,
+// quoted attribute, RCDATA) as the escaped text itself: no escaper call at
+// each render. Texts in other contexts (URL, script, style, unquoted
+// attribute) keep their escaper.
+func foldStatic(t *template.Template, lang i18n.Lang, entry string) {
+	if lang == "" {
+		return
+	}
+	_ = t.ExecuteTemplate(io.Discard, entry, nil) // escapes; the run itself fails on nil data
+	for _, x := range t.Templates() {
+		if x.Tree != nil && x.Tree.Root != nil {
+			foldList(x.Tree.Root)
+		}
+	}
+}
+
+func foldList(l *parse.ListNode) {
+	if l == nil {
+		return
+	}
+	for i, n := range l.Nodes {
+		switch n := n.(type) {
+		case *parse.ActionNode:
+			if s, ok := escapedConstant(n); ok {
+				l.Nodes[i] = &parse.TextNode{NodeType: parse.NodeText, Pos: n.Pos, Text: []byte(s)}
+			}
+		case *parse.IfNode:
+			foldList(n.List)
+			foldList(n.ElseList)
+		case *parse.RangeNode:
+			foldList(n.List)
+			foldList(n.ElseList)
+		case *parse.WithNode:
+			foldList(n.List)
+			foldList(n.ElseList)
+		}
+	}
+}
+
+// htmlEscapers are html/template's escapers that, for a plain string, all
+// replace the same characters (its htmlReplacementTable).
+var htmlEscapers = map[string]bool{
+	"_html_template_htmlescaper":   true,
+	"_html_template_attrescaper":   true,
+	"_html_template_rcdataescaper": true,
+}
+
+var htmlReplacer = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
+
+// escapedConstant reports whether a is {{"text" | escaper...}} with only
+// HTML escapers (an escaped action, no variables), and what it writes.
+func escapedConstant(a *parse.ActionNode) (string, bool) {
+	p := a.Pipe
+	if p == nil || len(p.Decl) > 0 || p.IsAssign || len(p.Cmds) < 2 || len(p.Cmds[0].Args) != 1 {
+		return "", false
+	}
+	str, ok := p.Cmds[0].Args[0].(*parse.StringNode)
+	if !ok {
+		return "", false
+	}
+	out := str.Text
+	for _, c := range p.Cmds[1:] {
+		if len(c.Args) != 1 {
+			return "", false
+		}
+		id, ok := c.Args[0].(*parse.IdentifierNode)
+		if !ok || !htmlEscapers[id.Ident] {
+			return "", false
+		}
+		out = htmlReplacer.Replace(out)
+	}
+	return out, true
 }
 
 // translateStatic replaces, in every template of t's set, each call X.T
