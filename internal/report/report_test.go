@@ -179,8 +179,16 @@ func TestSubmitAndLookup(t *testing.T) {
 			t.Fatalf("after failures: %v / %v", err1, err2)
 		}
 		e.clock = e.clock.Add(31 * time.Minute)
-		if _, err := e.r.Lookup(ctx, rc.Receipt, rc.Key); err != nil {
+		if v, err = e.r.Lookup(ctx, rc.Receipt, rc.Key); err != nil {
 			t.Fatalf("after the lock: %v", err)
+		}
+		// a follow-up's message and file come back in the one-query look-up
+		must(t, e.r.FollowUp(ctx, v, "补充一份材料", []report.Upload{{Name: "补充.txt", Data: []byte("补充内容")}}))
+		v, err = e.r.Lookup(ctx, rc.Receipt, rc.Key)
+		must(t, err)
+		if len(v.Timeline) != 2 || v.Timeline[1].Note != "补充一份材料" || len(v.Timeline[1].Files) != 1 ||
+			v.Timeline[1].Files[0].Name != "补充.txt" || len(v.Timeline[0].Files) != 1 || v.Content != secret {
+			t.Fatalf("after a follow-up: %+v", v.Timeline)
 		}
 	})
 }
