@@ -2,10 +2,11 @@ package report_test
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/luoshi/luoshi/internal/report"
-	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/store/storetest"
 )
 
@@ -33,18 +34,84 @@ func BenchmarkSubmit(b *testing.B) {
 	}
 }
 
-// BenchmarkLookup is a reporter's look-up by receipt and key (slow hash included).
-func BenchmarkLookup(b *testing.B) {
-	db := storetest.Open(b, store.SQLite)
-	e := newEnv(&testing.T{}, db)
-	rc, err := e.r.Submit(ctx, report.Input{Category: "work", UnitCode: "k1-court", Subject: "s", Content: "c"}, nil, "")
+// lookupTarget submits a report with a follow-up and a file, so a look-up
+// reads a timeline and a file name as a reporter's usually does.
+func lookupTarget(b *testing.B, e *env) report.Receipt {
+	rc, err := e.r.Submit(ctx, report.Input{Category: "work", UnitCode: "k1-court", Subject: "s", Content: "c"},
+		[]report.Upload{{Name: "说明.txt", Data: []byte("情况说明")}}, "")
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ResetTimer()
-	for range b.N {
-		if _, err := e.r.Lookup(ctx, rc.Receipt, rc.Key); err != nil {
-			b.Fatal(err)
-		}
+	v, err := e.r.Lookup(ctx, rc.Receipt, rc.Key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := e.r.FollowUp(ctx, v, "补充材料", nil); err != nil {
+		b.Fatal(err)
+	}
+	return rc
+}
+
+// BenchmarkLookup is a reporter's look-up by receipt and key (the argon2id
+// hash of the key included), on both engines.
+func BenchmarkLookup(b *testing.B) {
+	for _, d := range storetest.Engines(b) {
+		b.Run(string(d), func(b *testing.B) {
+			db := storetest.Open(b, d)
+			e := newEnv(&testing.T{}, db)
+			rc := lookupTarget(b, e)
+			b.ResetTimer()
+			for range b.N {
+				if _, err := e.r.Lookup(ctx, rc.Receipt, rc.Key); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLookupDuringIntake is the same look-up while 8 submitters keep
+// the writer busy: a look-up reads only (and writes on a failure), so it
+// should not queue behind the intake's commits.
+func BenchmarkLookupDuringIntake(b *testing.B) {
+	for _, d := range storetest.Engines(b) {
+		b.Run(string(d), func(b *testing.B) {
+			db := storetest.Open(b, d)
+			e := newEnv(&testing.T{}, db)
+			e.r.Rules.PerDay = 0
+			rc := lookupTarget(b, e)
+			in := report.Input{Category: "work", UnitCode: "k1-court-xs", Subject: "压测", Content: strings.Repeat("群众反映的具体情况。", 40)}
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			var submitted atomic.Int64
+			for range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						if _, err := e.r.Submit(ctx, in, nil, ""); err != nil {
+							b.Error(err)
+							return
+						}
+						submitted.Add(1)
+					}
+				}()
+			}
+			b.ResetTimer()
+			for range b.N {
+				if _, err := e.r.Lookup(ctx, rc.Receipt, rc.Key); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			close(stop)
+			wg.Wait()
+			b.ReportMetric(float64(submitted.Load())/b.Elapsed().Seconds(), "submits/s")
+		})
 	}
 }

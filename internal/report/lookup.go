@@ -3,7 +3,6 @@ package report
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strconv"
 	"time"
 
@@ -161,6 +160,106 @@ type View struct {
 	wrapped   []byte   // for sealing follow-ups
 	unitID    int64    // for the audit trail
 	stages    []string // reached, in order
+	status    string
+	sealed    []byte          // the sealed content, opened once the key is checked
+	events    []sealedEvent   // the public timeline, notes still sealed
+	fileRows  []sealedFileRow // the report's files, names still sealed
+}
+
+type sealedEvent struct {
+	Event
+	note []byte
+}
+
+type sealedFileRow struct {
+	fileRow
+	name []byte
+}
+
+// lookupSQL reads in one statement all a look-up needs: the receipt's lock
+// (locked_until, -1 when it never failed), the report with its sealed
+// content, its public events and its files. The first row is always there
+// (from the one-row constant, joined left), whether the receipt exists or
+// not; rows 1 are events, rows 2 files. Nothing is opened before the key is
+// checked, and the key is checked whatever was found.
+const lookupSQL = `SELECT 0, COALESCE(r.id, 0), COALESCE(un.id, 0), COALESCE(r.created_at, 0), COALESCE(r.number, ''),
+	COALESCE(r.key_hash, ''), COALESCE(r.category, ''), COALESCE(un.name, ''), COALESCE(r.status, ''), r.wrapped_key,
+	r.sealed, COALESCE(r.real_name, 0), COALESCE(r.conclusion, ''), COALESCE(f.locked_until, -1)
+FROM (SELECT 1 AS one) k
+LEFT JOIN reports r ON r.receipt = $1
+LEFT JOIN units un ON un.id = r.unit_id
+LEFT JOIN report_lookup_failures f ON f.receipt_hash = $2
+UNION ALL
+SELECT 1, e.id, 0, e.at, e.kind, e.stage, '', e.detail, '', e.note, NULL, e.public, '', 0
+FROM reports r JOIN report_events e ON e.report_id = r.id
+WHERE r.receipt = $1 AND e.public = 1
+UNION ALL
+SELECT 2, fl.id, COALESCE(fl.event_id, 0), fl.size, fl.mime, fl.sha256, fl.plain_sha, '', '', fl.sealed_name, NULL, 0, '', 0
+FROM reports r JOIN report_files fl ON fl.report_id = r.id
+WHERE r.receipt = $1
+ORDER BY 1, 2`
+
+// lookupRows runs lookupSQL: the view (sealed), the key hash ("" when the
+// receipt does not exist) and the lock (-1 when the receipt never failed).
+func (r *Reports) lookupRows(ctx context.Context, receipt, rh string) (v *View, hash string, locked int64, err error) {
+	rows, err := r.DB.Read.QueryContext(ctx, lookupSQL, receipt, rh)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	defer rows.Close()
+	v = &View{}
+	locked = -1
+	for rows.Next() {
+		var (
+			src, public       int
+			id, b, c, lockCol int64
+			d, e, f, g, h, l  string
+			blob1, blob2      []byte
+		)
+		if err := rows.Scan(&src, &id, &b, &c, &d, &e, &f, &g, &h, &blob1, &blob2, &public, &l, &lockCol); err != nil {
+			return nil, "", 0, err
+		}
+		switch src {
+		case 0:
+			v.id, v.unitID, v.Created, v.number, hash, v.Category, v.UnitName, v.status = id, b, c, d, e, f, g, h
+			v.wrapped, v.sealed, v.RealName, v.Outcome, locked = blob1, blob2, public == 1, l, lockCol
+		case 1:
+			v.events = append(v.events, sealedEvent{Event: Event{ID: id, At: c, Kind: d, Stage: e, Detail: g, Public: true}, note: blob1})
+		case 2:
+			v.fileRows = append(v.fileRows, sealedFileRow{fileRow: fileRow{File: File{ID: id, MIME: d, Size: c}, eventID: b, sha: e, plainSHA: f}, name: blob1})
+		}
+	}
+	return v, hash, locked, rows.Err()
+}
+
+// openTimeline opens the notes and file names lookupRows read, once the key
+// is checked, into the reporter's timeline (who acted is never shown).
+func (r *Reports) openTimeline(v *View) error {
+	idx := map[int64]int{}
+	for _, se := range v.events {
+		e := se.Event
+		if len(se.note) > 0 {
+			b, err := r.Seal.Open(v.wrapped, se.note, aad(v.Receipt, noteAAD(e.Kind, e.At)))
+			if err != nil {
+				return err
+			}
+			e.Note = string(b)
+		}
+		idx[e.ID] = len(v.Timeline)
+		v.Timeline = append(v.Timeline, e)
+	}
+	for _, f := range v.fileRows {
+		b, err := r.Seal.Open(v.wrapped, f.name, aad(v.Receipt, "filename/"+f.plainSHA))
+		if err != nil {
+			return err
+		}
+		f.Name = string(b)
+		if i, ok := idx[f.eventID]; ok {
+			v.Timeline[i].Files = append(v.Timeline[i].Files, f.File)
+		}
+	}
+	v.events, v.fileRows, v.sealed = nil, nil, nil
+	return nil
 }
 
 // ErrLookup is the one answer to a wrong receipt, a wrong key and a receipt
@@ -182,26 +281,14 @@ func (r *Reports) Lookup(ctx context.Context, receipt, key string) (*View, error
 	receipt, key = NormalizeReceipt(receipt), NormalizeKey(key)
 	rh := receiptHash(receipt)
 	now := r.now().UnixMilli()
-	var locked int64
-	err := r.DB.Read.QueryRowContext(ctx, `SELECT locked_until FROM report_lookup_failures WHERE receipt_hash = $1`, rh).Scan(&locked)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	v, hash, locked, err := r.lookupRows(ctx, receipt, rh)
+	if err != nil {
 		return nil, err
 	}
-	failedBefore := err == nil
+	failedBefore := locked >= 0
 	if locked > now {
 		CheckKey(key, "") // same cost as any other answer
 		return nil, ErrLocked
-	}
-	var v View
-	var hash string
-	var status string
-	err = r.DB.Read.QueryRowContext(ctx, `SELECT r.id, r.number, r.key_hash, r.wrapped_key, r.category, un.name, un.id, r.status,
-		r.real_name, r.created_at, r.conclusion FROM reports r JOIN units un ON un.id = r.unit_id WHERE r.receipt = $1`, receipt).
-		Scan(&v.id, &v.number, &hash, &v.wrapped, &v.Category, &v.UnitName, &v.unitID, &status, &v.RealName, &v.Created, &v.Outcome)
-	if errors.Is(err, sql.ErrNoRows) {
-		hash = ""
-	} else if err != nil {
-		return nil, err
 	}
 	if receipt == "" || key == "" || !CheckKey(key, hash) {
 		return nil, r.lookupFailed(ctx, rh)
@@ -213,15 +300,11 @@ func (r *Reports) Lookup(ctx context.Context, receipt, key string) (*View, error
 	}
 	v.Receipt = receipt
 	var s Sealed
-	var content []byte
-	if err := r.DB.Read.QueryRowContext(ctx, `SELECT sealed FROM reports WHERE id = $1`, v.id).Scan(&content); err != nil {
-		return nil, err
-	}
-	if err := r.openJSON(v.wrapped, content, v.Receipt, "content", &s); err != nil {
+	if err := r.openJSON(v.wrapped, v.sealed, v.Receipt, "content", &s); err != nil {
 		return nil, err
 	}
 	v.Subject, v.Content = s.Subject, s.Content
-	if v.Timeline, err = r.timeline(ctx, v.id, v.Receipt, v.wrapped, true); err != nil {
+	if err := r.openTimeline(v); err != nil {
 		return nil, err
 	}
 	v.Stage = "received"
@@ -231,11 +314,11 @@ func (r *Reports) Lookup(ctx context.Context, receipt, key string) (*View, error
 			v.stages = append(v.stages, e.Stage)
 		}
 	}
-	v.Concluded = Status(status) == Concluded || Status(status) == Answered
+	v.Concluded = Status(v.status) == Concluded || Status(v.status) == Answered
 	if !v.Concluded {
 		v.Outcome = ""
 	}
-	return &v, nil
+	return v, nil
 }
 
 // Reached reports whether the report has reached a public stage.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -179,8 +180,16 @@ func TestSubmitAndLookup(t *testing.T) {
 			t.Fatalf("after failures: %v / %v", err1, err2)
 		}
 		e.clock = e.clock.Add(31 * time.Minute)
-		if _, err := e.r.Lookup(ctx, rc.Receipt, rc.Key); err != nil {
+		if v, err = e.r.Lookup(ctx, rc.Receipt, rc.Key); err != nil {
 			t.Fatalf("after the lock: %v", err)
+		}
+		// a follow-up's message and file come back in the one-query look-up
+		must(t, e.r.FollowUp(ctx, v, "补充一份材料", []report.Upload{{Name: "补充.txt", Data: []byte("补充内容")}}))
+		v, err = e.r.Lookup(ctx, rc.Receipt, rc.Key)
+		must(t, err)
+		if len(v.Timeline) != 2 || v.Timeline[1].Note != "补充一份材料" || len(v.Timeline[1].Files) != 1 ||
+			v.Timeline[1].Files[0].Name != "补充.txt" || len(v.Timeline[0].Files) != 1 || v.Content != secret {
+			t.Fatalf("after a follow-up: %+v", v.Timeline)
 		}
 	})
 }
@@ -503,6 +512,56 @@ func TestSimilarReports(t *testing.T) {
 		// someone who may not see the report gets nothing
 		if _, err := e.r.Similar(ctx, e.p(t, "ga-jj"), idb, 5); !errors.Is(err, apperr.ErrNotFound) {
 			t.Fatalf("outside scope: %v", err)
+		}
+	})
+}
+
+// TestRecusalReachesTransparency: the transparency figures count reports by
+// handling unit, category and month. A signed-in reader a lead names (the
+// judge), or who leads the named person's unit (his department's leader,
+// the court's leader), gets every count without it, the "<5" rule applied
+// to what is left; everyone else, signed in or not, counts it. Before the
+// fix the department's leader saw the court's count go from 4 (masked) to 5.
+func TestRecusalReachesTransparency(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		e.r.Rules.PerDay = 0
+		for range 4 {
+			submit(t, e, "", false)
+		}
+		court := func(fig report.Transparency) report.Cell {
+			for _, row := range fig.ByUnit {
+				if row.Key == "k1-court" {
+					return row.Count
+				}
+			}
+			return report.Cell{}
+		}
+		figures := func(who string) report.Transparency {
+			t.Helper()
+			var p *org.Principal
+			if who != "" {
+				p = e.p(t, who)
+			}
+			fig, err := e.r.PublicFigures(ctx, p)
+			must(t, err)
+			return fig
+		}
+		before := figures("")
+		if c := court(before); !c.Masked || before.Total != c {
+			t.Fatalf("before: court %+v, total %+v", c, before.Total)
+		}
+		submit(t, e, "孙法官", false) // handled by the court, naming the judge
+		for _, who := range []string{"", "jj-court", "inspector", "ga-jj"} {
+			fig := figures(who)
+			if c := court(fig); c != (report.Cell{N: 5}) || fig.Total != c || len(fig.ByMonth) != 1 || fig.ByMonth[0].Count != c {
+				t.Errorf("%q: court %+v, total %+v, months %+v", who, c, fig.Total, fig.ByMonth)
+			}
+		}
+		for _, who := range []string{"judge", "xs-leader", "court-leader"} {
+			if fig := figures(who); !reflect.DeepEqual(fig, before) {
+				t.Errorf("%s counts the lead naming them:\n was %+v\n now %+v", who, before, fig)
+			}
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/calendar"
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/score"
 	"github.com/luoshi/luoshi/internal/store"
 )
 
@@ -190,15 +191,31 @@ type Outcome struct {
 // (the top two levels of units are too coarse, so counts are by the handling
 // unit) and by month, the shares, and the published outcomes. Any count under
 // Small is masked, and the rates are hidden when their base is under Small.
-func (r *Reports) PublicFigures(ctx context.Context) (Transparency, error) {
+//
+// reader is who asks (nil: nobody signed in). A reader recused from some
+// leads (named in them, or leading or deputising the unit of someone named:
+// score.RecusedLeads) gets every figure without those leads, as on the
+// scorecards, so that a lead against them never moves a count they are
+// shown; nothing on the page says so.
+func (r *Reports) PublicFigures(ctx context.Context, reader *org.Principal) (Transparency, error) {
 	var t Transparency
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	where := "r.channel = 'public'"
+	recused, err := score.AnyRecusal(ctx, r.DB.Read, reader)
+	if err != nil {
+		return t, err
+	}
+	if recused {
+		where += " AND NOT " + score.RecusedLeads(reader, "r.id", arg)
+	}
 	var total int
-	if err := r.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports WHERE channel = 'public'`).Scan(&total); err != nil {
+	if err := r.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports r WHERE `+where, args...).Scan(&total); err != nil {
 		return t, err
 	}
 	t.Total = cell(total)
 	group := func(q string) ([]Row, error) {
-		rows, err := r.DB.Read.QueryContext(ctx, q)
+		rows, err := r.DB.Read.QueryContext(ctx, q, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -215,22 +232,21 @@ func (r *Reports) PublicFigures(ctx context.Context) (Transparency, error) {
 		}
 		return out, rows.Err()
 	}
-	var err error
-	if t.ByCategory, err = group(`SELECT category, category, COUNT(*) FROM reports WHERE channel = 'public'
-		GROUP BY category ORDER BY COUNT(*) DESC, category`); err != nil {
+	if t.ByCategory, err = group(`SELECT r.category, r.category, COUNT(*) FROM reports r WHERE ` + where + `
+		GROUP BY r.category ORDER BY COUNT(*) DESC, r.category`); err != nil {
 		return t, err
 	}
 	if t.ByUnit, err = group(`SELECT h.code, h.name, COUNT(*) FROM reports r JOIN units h ON h.id = r.handling_unit_id
-		WHERE r.channel = 'public' GROUP BY h.code, h.name ORDER BY COUNT(*) DESC, h.code LIMIT 50`); err != nil {
+		WHERE ` + where + ` GROUP BY h.code, h.name ORDER BY COUNT(*) DESC, h.code LIMIT 50`); err != nil {
 		return t, err
 	}
-	if t.ByMonth, err = group(`SELECT SUBSTR(received_on, 1, 7), SUBSTR(received_on, 1, 7), COUNT(*) FROM reports
-		WHERE channel = 'public' GROUP BY SUBSTR(received_on, 1, 7) ORDER BY SUBSTR(received_on, 1, 7) DESC LIMIT 24`); err != nil {
+	if t.ByMonth, err = group(`SELECT SUBSTR(r.received_on, 1, 7), SUBSTR(r.received_on, 1, 7), COUNT(*) FROM reports r
+		WHERE ` + where + ` GROUP BY SUBSTR(r.received_on, 1, 7) ORDER BY SUBSTR(r.received_on, 1, 7) DESC LIMIT 24`); err != nil {
 		return t, err
 	}
 	var acked, ackedOnTime, concluded, onTime, subst int
-	rows, err := r.DB.Read.QueryContext(ctx, `SELECT acked_at, ack_due, status, COALESCE(concluded_on, ''), COALESCE(conclude_due, ''), conclusion
-		FROM reports WHERE channel = 'public' AND (acked_at IS NOT NULL OR status = 'concluded')`)
+	rows, err := r.DB.Read.QueryContext(ctx, `SELECT r.acked_at, r.ack_due, r.status, COALESCE(r.concluded_on, ''), COALESCE(r.conclude_due, ''), r.conclusion
+		FROM reports r WHERE `+where+` AND (r.acked_at IS NOT NULL OR r.status = 'concluded')`, args...)
 	if err != nil {
 		return t, err
 	}
@@ -262,10 +278,18 @@ func (r *Reports) PublicFigures(ctx context.Context) (Transparency, error) {
 	if t.RatesShown {
 		t.AckOnTime, t.ConcludedOnTime, t.Substantiated = rate(ackedOnTime, acked), rate(onTime, concluded), rate(subst, concluded)
 	}
+	recusal := "" // the published outcomes: of any channel, as before
+	var oargs []any
+	if recused {
+		recusal = " AND NOT " + score.RecusedLeads(reader, "r.id", func(v any) string {
+			oargs = append(oargs, v)
+			return "$" + strconv.Itoa(len(oargs))
+		})
+	}
 	out, err := r.DB.Read.QueryContext(ctx, `SELECT SUBSTR(COALESCE(r.concluded_on, ''), 1, 7), r.category, h.name, r.public_outcome,
 		r.receipt, r.wrapped_key, r.sealed, r.identity
 		FROM reports r JOIN units h ON h.id = r.handling_unit_id
-		WHERE r.public_outcome <> '' AND r.status = 'concluded' ORDER BY r.concluded_at DESC LIMIT 50`)
+		WHERE r.public_outcome <> '' AND r.status = 'concluded'`+recusal+` ORDER BY r.concluded_at DESC LIMIT 50`, oargs...)
 	if err != nil {
 		return t, err
 	}

@@ -37,17 +37,33 @@ func recusedCond(p *org.Principal, arg func(any) string) string {
 	return "(" + strings.Join(cond, " OR ") + ")"
 }
 
-// recusalFor returns the adjuster for p's cards, or nil when p is recused
-// from no lead at all (one indexed look-up for most readers).
-func (s *Scorer) recusalFor(ctx context.Context, p *org.Principal) (*recusal, error) {
+// RecusedLeads is the condition "the lead whose id is in col is one p is
+// recused from" for any count over reports (col is e.g. "r.id"). The other
+// aggregates over leads (the 形式主义预警, the transparency figures) use it
+// as the scorecards do, so the rule is written once.
+func RecusedLeads(p *org.Principal, col string, arg func(any) string) string {
+	return col + " IN (SELECT n.report_id FROM report_named n WHERE " + recusedCond(p, arg) + ")"
+}
+
+// AnyRecusal reports whether p is recused from any lead at all (one indexed
+// look-up; false for nil): most readers are not, and their figures need no
+// second pass.
+func AnyRecusal(ctx context.Context, q store.Queryer, p *org.Principal) (bool, error) {
 	if p == nil {
-		return nil, nil
+		return false, nil
 	}
 	arg, args := binder()
 	var one int
-	err := s.DB.Read.QueryRowContext(ctx, `SELECT CASE WHEN EXISTS (SELECT 1 FROM report_named n WHERE `+
+	err := q.QueryRowContext(ctx, `SELECT CASE WHEN EXISTS (SELECT 1 FROM report_named n WHERE `+
 		recusedCond(p, arg)+`) THEN 1 ELSE 0 END`, *args...).Scan(&one)
-	if err != nil || one == 0 {
+	return one == 1, err
+}
+
+// recusalFor returns the adjuster for p's cards, or nil when p is recused
+// from no lead at all.
+func (s *Scorer) recusalFor(ctx context.Context, p *org.Principal) (*recusal, error) {
+	some, err := AnyRecusal(ctx, s.DB.Read, p)
+	if err != nil || !some {
 		return nil, err
 	}
 	return &recusal{s: s, p: p, formulas: map[int]Formula{}}, nil
@@ -57,7 +73,7 @@ func (s *Scorer) recusalFor(ctx context.Context, p *org.Principal) (*recusal, er
 // whose handling unit lies under root, by the handling unit's path.
 func recusedResponse(ctx context.Context, q store.Queryer, p *org.Principal, root string, per Period) (map[string]Inputs, error) {
 	arg, args := binder()
-	extra := " AND r.id IN (SELECT n.report_id FROM report_named n WHERE " + recusedCond(p, arg) + ")"
+	extra := " AND " + RecusedLeads(p, "r.id", arg)
 	query := fmt.Sprintf(responseSQL(per, "h.path", extra), store.Subtree("h.path", root, arg), arg(per.FromDay()), arg(per.ToDay()))
 	rows, err := q.QueryContext(ctx, query, *args...)
 	if err != nil {

@@ -42,7 +42,7 @@ func TestPublicMasking(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		fig, err := e.r.PublicFigures(ctx)
+		fig, err := e.r.PublicFigures(ctx, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

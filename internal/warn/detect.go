@@ -287,12 +287,9 @@ func Detect(r Rows, per score.Period, t Thresholds) []Flag {
 
 	// 查结 by 已查过
 	byUnit(func(u Unit) {
-		f := r.Figures[u.ID]
-		if f == nil || f.Prior < t.PriorMin || pct(f.Prior, f.Concluded) < t.PriorShare {
-			return
+		if f, ok := priorDone(u, r.Figures[u.ID], per, t); ok {
+			out = append(out, f)
 		}
-		add(u.ID, PriorDone, per.Key, []any{f.Prior, f.Concluded, pct(f.Prior, f.Concluded)}, nil,
-			"/clues?"+url.Values{"unit": {u.Code}}.Encode())
 	})
 
 	// 学习教育: reflections handed in this period that copy others or a
@@ -325,4 +322,15 @@ func Detect(r Rows, per score.Period, t Thresholds) []Flag {
 		return cmp.Or(cmp.Compare(a.UnitCode, b.UnitCode), cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)), cmp.Compare(a.Subject, b.Subject))
 	})
 	return out
+}
+
+// priorDone is the 已查过 flag of unit u from its lead figures f (nil:
+// none), if they reach the thresholds. A reader recused from some of the
+// unit's leads gets it from the figures without them (recusal.go).
+func priorDone(u Unit, f *UnitFigures, per score.Period, t Thresholds) (Flag, bool) {
+	if f == nil || f.Prior < t.PriorMin || pct(f.Prior, f.Concluded) < t.PriorShare {
+		return Flag{}, false
+	}
+	return Flag{Kind: PriorDone, UnitID: u.ID, UnitCode: u.Code, UnitName: u.Name, Subject: per.Key,
+		Args: []any{f.Prior, f.Concluded, pct(f.Prior, f.Concluded)}, Link: "/clues?" + url.Values{"unit": {u.Code}}.Encode()}, true
 }

@@ -252,6 +252,9 @@ func (w *Warner) ListSnapshot(ctx context.Context, p *org.Principal, unitCode, p
 		}
 		flags = Detect(rows, per, th)
 	}
+	if flags, err = w.withoutRecused(ctx, p, u.Path, per, th, flags); err != nil {
+		return nil, nil, err
+	}
 	// dismissals are read now, whatever the flags come from
 	if err := w.attachDismissals(ctx, u.Path, flags); err != nil {
 		return nil, nil, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/luoshi/luoshi/internal/api"
 	"github.com/luoshi/luoshi/internal/apperr"
+	"github.com/luoshi/luoshi/internal/auth"
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/report"
 )
@@ -321,7 +322,7 @@ func sendFile(w http.ResponseWriter, f report.File, data []byte) {
 }
 
 func (s *Server) transparency(w http.ResponseWriter, r *http.Request) {
-	t, err := s.Reports.PublicFigures(r.Context())
+	t, err := s.Reports.PublicFigures(r.Context(), auth.PrincipalFrom(r.Context()))
 	if err != nil {
 		s.failPage(w, r, err)
 		return
