@@ -215,7 +215,19 @@ func TestSlowAndOversizedClients(t *testing.T) {
 	defer c.Close()
 	c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 2*maxHeaderBytes) + "\r\n\r\n"))
 	res, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil || res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
-		t.Errorf("oversized headers: %v %v", res, err)
+	switch {
+	case err == nil && res.StatusCode != http.StatusRequestHeaderFieldsTooLarge:
+		t.Errorf("oversized headers: %v", res.Status)
+	case err != nil:
+		// The server answers 431 and closes with the rest of the headers
+		// unread; on a busy machine the kernel's reset can overtake the
+		// answer (or the short test header timeout fires first). Either
+		// way the request must not have reached the handler.
+		t.Logf("oversized headers: connection closed without an answer read (%v)", err)
+	}
+	select {
+	case n := <-got:
+		t.Errorf("a request with oversized headers reached the handler (%d bytes)", n)
+	case <-time.After(500 * time.Millisecond):
 	}
 }
