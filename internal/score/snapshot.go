@@ -185,11 +185,7 @@ func (s *Scorer) SnapshotPeriod(ctx context.Context, per Period) (Snapshot, erro
 	if err := jobs.Yield(ctx); err != nil { // before the write transaction, never inside it
 		return Snapshot{}, err
 	}
-	type row struct {
-		c            Card
-		body, digest string
-	}
-	var changed []row
+	var changed []cardRow
 	for _, c := range cards {
 		b, err := json.Marshal(c)
 		if err != nil {
@@ -197,12 +193,46 @@ func (s *Scorer) SnapshotPeriod(ctx context.Context, per Period) (Snapshot, erro
 		}
 		d := digest(string(b))
 		if old[c.UnitID] != d {
-			changed = append(changed, row{c, string(b), d})
+			changed = append(changed, cardRow{c, string(b), d})
 		}
 		delete(old, c.UnitID)
 	}
 	sn := Snapshot{Period: per.Key, FormulaVersion: f.Version, Units: len(cards), ComputedAt: store.Millis(began),
 		EveryMinutes: int(s.every() / time.Minute)}
+	// The first computation of a period (every unit's card: 20,000 rows in
+	// a large deployment) is written in transactions of firstChunk cards,
+	// so it never holds the SQLite writer (public submissions wait on it)
+	// for seconds: until the run record is written, last, nobody reads
+	// these rows (View computes the cards itself). A later run rewrites
+	// the cards that changed in one transaction, so readers of the
+	// snapshot switch from one run to the next at once.
+	prev, err := s.snapshotRun(ctx, s.DB.Read, per.Key)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	published := false
+	for prev == nil && len(changed) > firstChunk && !published {
+		part := changed[:firstChunk]
+		err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+			if pub, err := publication(ctx, tx, per.Key); err != nil {
+				return err
+			} else if pub != nil {
+				published = true
+				return dropSnapshot(ctx, tx, per.Key)
+			}
+			return writeCards(ctx, tx, per, part)
+		})
+		if err != nil {
+			return Snapshot{}, err
+		}
+		changed = changed[firstChunk:]
+		if err := jobs.Yield(ctx); err != nil {
+			return Snapshot{}, err
+		}
+	}
+	if published {
+		return sn, nil
+	}
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if pub, err := publication(ctx, tx, per.Key); err != nil {
 			return err
@@ -214,35 +244,8 @@ func (s *Scorer) SnapshotPeriod(ctx context.Context, per Period) (Snapshot, erro
 				return err
 			}
 		}
-		const batch = 200 // 6 values each
-		for lo := 0; lo < len(changed); lo += batch {
-			hi := min(lo+batch, len(changed))
-			var b strings.Builder
-			b.WriteString(`INSERT INTO score_snapshots (period, unit_id, formula_version, total_bp, body, digest) VALUES `)
-			args := make([]any, 0, 6*(hi-lo))
-			for i, r := range changed[lo:hi] {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteByte('(')
-				total := -1
-				if r.c.Ranked {
-					total = int(r.c.Total*100 + 0.5)
-				}
-				for j, v := range []any{per.Key, r.c.UnitID, r.c.FormulaVersion, total, r.body, r.digest} {
-					if j > 0 {
-						b.WriteString(", ")
-					}
-					args = append(args, v)
-					b.WriteString("$" + strconv.Itoa(len(args)))
-				}
-				b.WriteByte(')')
-			}
-			b.WriteString(` ON CONFLICT (period, unit_id) DO UPDATE SET formula_version = excluded.formula_version,
-				total_bp = excluded.total_bp, body = excluded.body, digest = excluded.digest`)
-			if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-				return err
-			}
+		if err := writeCards(ctx, tx, per, changed); err != nil {
+			return err
 		}
 		sn.TookMs = time.Since(t0).Milliseconds()
 		// a request made while computing stays pending: its author may
@@ -255,6 +258,51 @@ func (s *Scorer) SnapshotPeriod(ctx context.Context, per Period) (Snapshot, erro
 		return err
 	})
 	return sn, err
+}
+
+// firstChunk is how many cards a transaction of a period's first snapshot
+// writes.
+var firstChunk = 1000
+
+// cardRow is a card to store in the snapshot, encoded.
+type cardRow struct {
+	c            Card
+	body, digest string
+}
+
+// writeCards upserts the cards into the period's snapshot.
+func writeCards(ctx context.Context, tx *sql.Tx, per Period, changed []cardRow) error {
+	const batch = 200 // 6 values each
+	for lo := 0; lo < len(changed); lo += batch {
+		hi := min(lo+batch, len(changed))
+		var b strings.Builder
+		b.WriteString(`INSERT INTO score_snapshots (period, unit_id, formula_version, total_bp, body, digest) VALUES `)
+		args := make([]any, 0, 6*(hi-lo))
+		for i, r := range changed[lo:hi] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			total := -1
+			if r.c.Ranked {
+				total = int(r.c.Total*100 + 0.5)
+			}
+			for j, v := range []any{per.Key, r.c.UnitID, r.c.FormulaVersion, total, r.body, r.digest} {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				args = append(args, v)
+				b.WriteString("$" + strconv.Itoa(len(args)))
+			}
+			b.WriteByte(')')
+		}
+		b.WriteString(` ON CONFLICT (period, unit_id) DO UPDATE SET formula_version = excluded.formula_version,
+			total_bp = excluded.total_bp, body = excluded.body, digest = excluded.digest`)
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CanRecompute: who may publish may ask for the unpublished periods to be
