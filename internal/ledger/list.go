@@ -520,9 +520,16 @@ func (l *Ledger) walkPage(ctx context.Context, f Filter, r reach, w string, args
 	// last (not walked here); w's conditions apply to the walked entries
 	// (the status, one of Statuses, as a literal: a parameter named before
 	// w's would take the first number on SQLite)
+	// SQLite emits the walked entries in the subquery's order; an ORDER BY
+	// here would read all of them into a sort before the LIMIT (2.5 ms
+	// instead of 0.3). PostgreSQL keeps the order without a sort.
+	order := ` ORDER BY pr.deadline, pr.id`
+	if l.DB.Dialect == store.SQLite {
+		order = ""
+	}
 	q := `SELECT pr.id FROM (SELECT id, status, unit_id, deadline FROM problems WHERE status = '` + f.Status + `'` +
 		` AND deadline IS NOT NULL ORDER BY deadline, id LIMIT ` + strconv.Itoa(walk) + `) pr WHERE ` + w +
-		` ORDER BY pr.deadline, pr.id LIMIT ` + strconv.Itoa(n)
+		order + ` LIMIT ` + strconv.Itoa(n)
 	rows, err := l.DB.Read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, false, err
