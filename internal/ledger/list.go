@@ -434,6 +434,11 @@ func (l *Ledger) List(ctx context.Context, p *org.Principal, f Filter) ([]Proble
 		// in order and filtering (seconds instead of milliseconds).
 		order = unindexed(order)
 	}
+	if ids, ok, err := l.walkPage(ctx, f, r, w, args, total, limit, offset); err != nil {
+		return nil, 0, err
+	} else if ok {
+		return l.pageRows(ctx, ids, total)
+	}
 	var q string
 	if f.Sort != "" || narrowed || (f.DeadlineFrom == "" && f.DeadlineTo == "") {
 		q = `SELECT pr.id` + from + ` WHERE ` + w + ` ORDER BY ` + order + ` LIMIT ` + store.Limit(limit, arg) + ` OFFSET ` + arg(offset)
@@ -478,8 +483,76 @@ func (l *Ledger) List(ctx context.Context, p *org.Principal, f Filter) ([]Proble
 		ids = append(ids, id)
 	}
 	idRows.Close()
-	if err := idRows.Err(); err != nil || len(ids) == 0 {
-		return nil, total, err
+	if err := idRows.Err(); err != nil {
+		return nil, 0, err
+	}
+	return l.pageRows(ctx, ids, total)
+}
+
+// walkMin is the fewest matches for which walkPage tries the status's
+// order index: below it, reading the subtree's matches and sorting them
+// costs less than a millisecond. A variable for the tests.
+var walkMin = 1000
+
+// walkPage finds the page of a unit subtree's items with one status in the
+// default order by walking the status's order index (migration 00038) and
+// keeping the subtree's entries, when the subtree holds many of the
+// status's items: a city's items in progress are 13,000 of 200,000, the
+// page of 50 is found within the first ~800 entries (0.3 ms of CPU on
+// SQLite) where reading the city's 13,000 entries by unit and sorting them
+// took 4 ms. The walk reads at most as many entries as the subtree has
+// matches (what the plan by unit reads anyway), so a subtree whose items
+// lie late in the order costs at most twice; ok is false when the walk
+// did not fill the page (few matches, a late page, items without a
+// deadline), and the caller reads by unit.
+func (l *Ledger) walkPage(ctx context.Context, f Filter, r reach, w string, args []any, total, limit, offset int) ([]int64, bool, error) {
+	only := Filter{Unit: f.Unit, Status: f.Status, Offset: f.Offset, Limit: f.Limit}
+	n := limit + offset
+	if f != only || !r.whole || !slices.Contains(Statuses, Status(f.Status)) || total < walkMin || n > total/4 ||
+		!strings.Contains(w, "fu.path") { // the subtree is the whole tree: the status index alone
+		return nil, false, nil
+	}
+	walk := 1024 // a literal LIMIT (see store.Limit), of few values
+	for walk < total {
+		walk *= 2
+	}
+	// the default order with one status: deadline first, items without one
+	// last (not walked here); w's conditions apply to the walked entries
+	// (the status, one of Statuses, as a literal: a parameter named before
+	// w's would take the first number on SQLite)
+	// SQLite emits the walked entries in the subquery's order; an ORDER BY
+	// here would read all of them into a sort before the LIMIT (2.5 ms
+	// instead of 0.3). PostgreSQL keeps the order without a sort.
+	order := ` ORDER BY pr.deadline, pr.id`
+	if l.DB.Dialect == store.SQLite {
+		order = ""
+	}
+	q := `SELECT pr.id FROM (SELECT id, status, unit_id, deadline FROM problems WHERE status = '` + f.Status + `'` +
+		` AND deadline IS NOT NULL ORDER BY deadline, id LIMIT ` + strconv.Itoa(walk) + `) pr WHERE ` + w +
+		order + ` LIMIT ` + strconv.Itoa(n)
+	rows, err := l.DB.Read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, n)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, false, err
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil || len(ids) < n {
+		return nil, false, err
+	}
+	return ids[offset:], true, nil
+}
+
+// pageRows reads the items of a page's ids, in their order.
+func (l *Ledger) pageRows(ctx context.Context, ids []int64, total int) ([]Problem, int, error) {
+	if len(ids) == 0 {
+		return nil, total, nil
 	}
 	at := make(map[int64]int, len(ids))
 	for i, id := range ids {
