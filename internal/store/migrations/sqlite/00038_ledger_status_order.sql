@@ -7,6 +7,11 @@
 -- problems_status_deadline (its leading columns).
 CREATE INDEX problems_status_order ON problems(status, deadline, id, unit_id);
 DROP INDEX problems_status_deadline;
+-- Its statistics, where the others have theirs (a database analyzed once):
+-- without them SQLite took the new index for a selective one and walked a
+-- status's every item for an organ leader's active list (0.5-1 s instead
+-- of 1.7 ms at a million items).
+ANALYZE problems_status_order;
 
 -- +goose Down
 CREATE INDEX problems_status_deadline ON problems(status, deadline);
