@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -272,37 +271,17 @@ type cardRow struct {
 
 // writeCards upserts the cards into the period's snapshot.
 func writeCards(ctx context.Context, tx *sql.Tx, per Period, changed []cardRow) error {
-	const batch = 200 // 6 values each
-	for lo := 0; lo < len(changed); lo += batch {
-		hi := min(lo+batch, len(changed))
-		var b strings.Builder
-		b.WriteString(`INSERT INTO score_snapshots (period, unit_id, formula_version, total_bp, body, digest) VALUES `)
-		args := make([]any, 0, 6*(hi-lo))
-		for i, r := range changed[lo:hi] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('(')
-			total := -1
-			if r.c.Ranked {
-				total = int(r.c.Total*100 + 0.5)
-			}
-			for j, v := range []any{per.Key, r.c.UnitID, r.c.FormulaVersion, total, r.body, r.digest} {
-				if j > 0 {
-					b.WriteString(", ")
-				}
-				args = append(args, v)
-				b.WriteString("$" + strconv.Itoa(len(args)))
-			}
-			b.WriteByte(')')
+	rows := make([][]any, len(changed))
+	for i, r := range changed {
+		total := -1
+		if r.c.Ranked {
+			total = int(r.c.Total*100 + 0.5)
 		}
-		b.WriteString(` ON CONFLICT (period, unit_id) DO UPDATE SET formula_version = excluded.formula_version,
-			total_bp = excluded.total_bp, body = excluded.body, digest = excluded.digest`)
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return err
-		}
+		rows[i] = []any{per.Key, r.c.UnitID, r.c.FormulaVersion, total, r.body, r.digest}
 	}
-	return nil
+	return store.InsertRows(ctx, tx, `INSERT INTO score_snapshots (period, unit_id, formula_version, total_bp, body, digest) VALUES `,
+		` ON CONFLICT (period, unit_id) DO UPDATE SET formula_version = excluded.formula_version,
+			total_bp = excluded.total_bp, body = excluded.body, digest = excluded.digest`, rows, 200)
 }
 
 // CanRecompute: who may publish may ask for the unpublished periods to be

@@ -288,3 +288,34 @@ func Page(page, perPage int) (limit, offset int) {
 	}
 	return perPage, (max(page, 1) - 1) * perPage
 }
+
+// InsertRows runs head + "(v, …), (v, …)" + tail for rows, batch rows a
+// statement: one statement per batch instead of one per row, with the
+// batch kept under the engines' limits on bound parameters.
+func InsertRows(ctx context.Context, q Queryer, head, tail string, rows [][]any, batch int) error {
+	for lo := 0; lo < len(rows); lo += batch {
+		hi := min(lo+batch, len(rows))
+		var b strings.Builder
+		b.WriteString(head)
+		var args []any
+		for i, row := range rows[lo:hi] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for j, v := range row {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				args = append(args, v)
+				b.WriteString("$" + strconv.Itoa(len(args)))
+			}
+			b.WriteByte(')')
+		}
+		b.WriteString(tail)
+		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

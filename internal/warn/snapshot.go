@@ -336,30 +336,13 @@ func (w *Warner) SnapshotPeriod(ctx context.Context, per score.Period) (Snapshot
 				return err
 			}
 		}
-		const batch = 200 // 6 values each
-		for lo := 0; lo < len(changed); lo += batch {
-			hi := min(lo+batch, len(changed))
-			var b strings.Builder
-			b.WriteString(`INSERT INTO warn_snapshots (period, unit_id, kind, subject, body, digest) VALUES `)
-			args := make([]any, 0, 6*(hi-lo))
-			for i, r := range changed[lo:hi] {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteByte('(')
-				for j, v := range []any{per.Key, r.k.unit, r.k.kind, r.k.subject, r.body, r.digest} {
-					if j > 0 {
-						b.WriteString(", ")
-					}
-					args = append(args, v)
-					b.WriteString("$" + strconv.Itoa(len(args)))
-				}
-				b.WriteByte(')')
-			}
-			b.WriteString(` ON CONFLICT (period, unit_id, kind, subject) DO UPDATE SET body = excluded.body, digest = excluded.digest`)
-			if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-				return err
-			}
+		rows := make([][]any, len(changed))
+		for i, r := range changed {
+			rows[i] = []any{per.Key, r.k.unit, r.k.kind, r.k.subject, r.body, r.digest}
+		}
+		if err := store.InsertRows(ctx, tx, `INSERT INTO warn_snapshots (period, unit_id, kind, subject, body, digest) VALUES `,
+			` ON CONFLICT (period, unit_id, kind, subject) DO UPDATE SET body = excluded.body, digest = excluded.digest`, rows, 200); err != nil {
+			return err
 		}
 		sn.TookMs = time.Since(t0).Milliseconds()
 		_, err := tx.ExecContext(ctx, `INSERT INTO warn_snapshot_runs (period, thresholds, flags, computed_at, took_ms, requested_at)
