@@ -34,29 +34,7 @@ func TestListDeadlineRangeOrder(t *testing.T) {
 			{DeadlineTo: "2026-11-20", Status: ledger.StatusActive},
 			{DeadlineFrom: "2026-11-01", Status: "closed"},
 		} {
-			var want []int64
-			if err := f.l.Each(ctx, f.p["p-insp"], lf, func(pr ledger.Problem) error {
-				want = append(want, pr.ID)
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-			for _, size := range []int{1, 2, 50} {
-				var got []int64
-				for off := 0; off < len(want)+1; off += size {
-					lf.Offset, lf.Limit = off, size
-					page, total, err := f.l.List(ctx, f.p["p-insp"], lf)
-					if err != nil || total != len(want) {
-						t.Fatalf("%+v: total %d (%v), want %d", lf, total, err, len(want))
-					}
-					for _, pr := range page {
-						got = append(got, pr.ID)
-					}
-				}
-				if !slices.Equal(got, want) || len(want) == 0 {
-					t.Errorf("%+v pages of %d: %v, want %v", lf, size, got, want)
-				}
-			}
+			checkPages(t, f, lf, []int{1, 2, 50})
 		}
 	})
 }
@@ -96,29 +74,36 @@ func TestListStatusWalkOrder(t *testing.T) {
 			{Unit: "d", Status: "in_progress"},
 			{Unit: "c-k", Status: "in_progress"},
 		} {
-			var want []int64
-			if err := f.l.Each(ctx, f.p["p-insp"], lf, func(pr ledger.Problem) error {
-				want = append(want, pr.ID)
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-			for _, size := range []int{1, 2, 3, 50} {
-				var got []int64
-				for off := 0; off < len(want)+1; off += size {
-					lf.Offset, lf.Limit = off, size
-					page, total, err := f.l.List(ctx, f.p["p-insp"], lf)
-					if err != nil || total != len(want) {
-						t.Fatalf("%+v: total %d (%v), want %d", lf, total, err, len(want))
-					}
-					for _, pr := range page {
-						got = append(got, pr.ID)
-					}
-				}
-				if !slices.Equal(got, want) || len(want) == 0 {
-					t.Errorf("%+v pages of %d: %v, want %v", lf, size, got, want)
-				}
-			}
+			checkPages(t, f, lf, []int{1, 2, 3, 50})
 		}
 	})
+}
+
+// checkPages lists lf page by page for every page size and compares the
+// pages, joined, with the export's order (Each).
+func checkPages(t *testing.T, f *fixture, lf ledger.Filter, sizes []int) {
+	t.Helper()
+	var want []int64
+	if err := f.l.Each(ctx, f.p["p-insp"], lf, func(pr ledger.Problem) error {
+		want = append(want, pr.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range sizes {
+		var got []int64
+		for off := 0; off < len(want)+1; off += size {
+			lf.Offset, lf.Limit = off, size
+			page, total, err := f.l.List(ctx, f.p["p-insp"], lf)
+			if err != nil || total != len(want) {
+				t.Fatalf("%+v: total %d (%v), want %d", lf, total, err, len(want))
+			}
+			for _, pr := range page {
+				got = append(got, pr.ID)
+			}
+		}
+		if !slices.Equal(got, want) || len(want) == 0 {
+			t.Errorf("%+v pages of %d: %v, want %v", lf, size, got, want)
+		}
+	}
 }
