@@ -432,7 +432,7 @@ func (c *creator) write(ctx context.Context, items []newItem) ([]int64, []string
 				it.unit.ID, nullID(it.respID), it.in.Measures, it.deadline, startDay, string(it.status), it.light,
 				it.in.OriginType, it.in.OriginRef, c.p.UserID, now, now})
 		}
-		q, args := multiInsert(d, `INSERT INTO problems (number, title, description, source, class, severity, unit_id,
+		q, args := store.Values(d, `INSERT INTO problems (number, title, description, source, class, severity, unit_id,
 			responsible_id, measures, deadline, start_day, status, light, origin_type, origin_ref, created_by, created_at, updated_at) VALUES `, rows)
 		// RETURNING's row order is not promised: match the ids by number
 		rs, err := c.tx.QueryContext(ctx, q+` RETURNING id, number`, args...)
@@ -477,7 +477,7 @@ func (c *creator) write(ctx context.Context, items []newItem) ([]int64, []string
 		{`INSERT INTO problem_events (problem_id, at, actor_id, actor_name, kind, from_status, to_status, note, percent, detail) VALUES `, events},
 	} {
 		for lo := 0; lo < len(w.rows); lo += writeChunk {
-			q, args := multiInsert(d, w.head, w.rows[lo:min(lo+writeChunk, len(w.rows))])
+			q, args := store.Values(d, w.head, w.rows[lo:min(lo+writeChunk, len(w.rows))])
 			if _, err := c.tx.ExecContext(ctx, q, args...); err != nil {
 				return nil, nil, err
 			}
@@ -487,34 +487,6 @@ func (c *creator) write(ctx context.Context, items []newItem) ([]int64, []string
 		return nil, nil, err
 	}
 	return ids, numbers, nil
-}
-
-// multiInsert appends "(…), (…)" for rows to head. SQLite gets positional
-// "?" parameters: modernc's SQLite resolves "$N" by a linear search, which
-// makes statements with many parameters slow.
-func multiInsert(d store.Dialect, head string, rows [][]any) (string, []any) {
-	var sb strings.Builder
-	sb.WriteString(head)
-	var args []any
-	for i, r := range rows {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		sb.WriteByte('(')
-		for j, v := range r {
-			if j > 0 {
-				sb.WriteByte(',')
-			}
-			args = append(args, v)
-			if d == store.SQLite {
-				sb.WriteByte('?')
-			} else {
-				sb.WriteString("$" + strconv.Itoa(len(args)))
-			}
-		}
-		sb.WriteByte(')')
-	}
-	return sb.String(), args
 }
 
 func writeTags(ctx context.Context, tx *sql.Tx, id int64, tags []string) error {

@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/luoshi/luoshi/internal/audit"
 	"github.com/luoshi/luoshi/internal/calendar"
+	"github.com/luoshi/luoshi/internal/store"
 )
 
 // insertBatch writes a batch of prepared submissions with a few multi-row
@@ -49,7 +49,7 @@ func (r *Reports) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pending)
 			string(Received), boolInt(p.in.Reporter != nil), p.wrapped, p.sealed, p.identity,
 			calendar.FormatDay(p.today), p.ackDue, now, now})
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO reports (number, receipt, key_hash, channel, category, unit_id, handling_unit_id,
+	if err := insertRows(ctx, tx, r.DB.Dialect, `INSERT INTO reports (number, receipt, key_hash, channel, category, unit_id, handling_unit_id,
 		status, real_name, wrapped_key, sealed, identity, received_on, ack_due, created_at, updated_at)`, rows, ` RETURNING id, receipt`,
 		func(rs *sql.Rows) error {
 			var id int64
@@ -80,11 +80,11 @@ func (r *Reports) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pending)
 		}
 		events = append(events, []any{p.id, "submitted", "", 1, nullID(actorID(p.self)), nil, "", now})
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO report_named (report_id, user_id, unit_path)`, rows, ``, nil); err != nil {
+	if err := insertRows(ctx, tx, r.DB.Dialect, `INSERT INTO report_named (report_id, user_id, unit_path)`, rows, ``, nil); err != nil {
 		return err
 	}
 	eventOf := make(map[int64]int64, len(ok))
-	if err := insertRows(ctx, tx, `INSERT INTO report_events (report_id, kind, stage, public, actor_id, note, detail, at)`,
+	if err := insertRows(ctx, tx, r.DB.Dialect, `INSERT INTO report_events (report_id, kind, stage, public, actor_id, note, detail, at)`,
 		events, ` RETURNING id, report_id`, func(rs *sql.Rows) error {
 			var id, report int64
 			if err := rs.Scan(&id, &report); err != nil {
@@ -104,7 +104,7 @@ func (r *Reports) insertBatch(ctx context.Context, tx *sql.Tx, batch []*pending)
 		channel, actor := p.channel()
 		evs = append(evs, p.auditEvent(actor, channel))
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO report_files (report_id, event_id, sha256, plain_sha, sealed_name, mime, size, created_at)`,
+	if err := insertRows(ctx, tx, r.DB.Dialect, `INSERT INTO report_files (report_id, event_id, sha256, plain_sha, sealed_name, mime, size, created_at)`,
 		rows, ``, nil); err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (r *Reports) limitBatch(ctx context.Context, tx *sql.Tx, batch []*pending) 
 		rows = append(rows, []any{b, buckets[b].day, len(buckets[b].ps)})
 	}
 	counts := map[string]int{}
-	if err := insertRows(ctx, tx, `INSERT INTO public_rate (bucket, day, count)`, rows,
+	if err := insertRows(ctx, tx, r.DB.Dialect, `INSERT INTO public_rate (bucket, day, count)`, rows,
 		` ON CONFLICT (bucket) DO UPDATE SET count = public_rate.count + excluded.count RETURNING bucket, count`,
 		func(rs *sql.Rows) error {
 			var b string
@@ -184,36 +184,17 @@ const batchRows = 200
 // insertRows runs head VALUES (…), (…) tail for rows, in statements of at
 // most batchRows rows, and hands each returned row to scan (when tail has a
 // RETURNING clause). Rows come back in no particular order.
-func insertRows(ctx context.Context, tx *sql.Tx, head string, rows [][]any, tail string, scan func(*sql.Rows) error) error {
+func insertRows(ctx context.Context, tx *sql.Tx, d store.Dialect, head string, rows [][]any, tail string, scan func(*sql.Rows) error) error {
 	for lo := 0; lo < len(rows); lo += batchRows {
-		chunk := rows[lo:min(lo+batchRows, len(rows))]
-		var sb strings.Builder
-		args := make([]any, 0, len(chunk)*len(chunk[0]))
-		sb.WriteString(head)
-		sb.WriteString(" VALUES ")
-		for i, row := range chunk {
-			if i > 0 {
-				sb.WriteByte(',')
-			}
-			sb.WriteByte('(')
-			for j, v := range row {
-				if j > 0 {
-					sb.WriteByte(',')
-				}
-				args = append(args, v)
-				sb.WriteByte('$')
-				sb.WriteString(strconv.Itoa(len(args)))
-			}
-			sb.WriteByte(')')
-		}
-		sb.WriteString(tail)
+		stmt, args := store.Values(d, head+" VALUES ", rows[lo:min(lo+batchRows, len(rows))])
+		stmt += tail
 		if scan == nil {
-			if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+			if _, err := tx.ExecContext(ctx, stmt, args...); err != nil {
 				return err
 			}
 			continue
 		}
-		rs, err := tx.QueryContext(ctx, sb.String(), args...)
+		rs, err := tx.QueryContext(ctx, stmt, args...)
 		if err != nil {
 			return err
 		}

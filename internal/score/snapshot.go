@@ -219,7 +219,7 @@ func (s *Scorer) SnapshotPeriod(ctx context.Context, per Period) (Snapshot, erro
 				published = true
 				return dropSnapshot(ctx, tx, per.Key)
 			}
-			return writeCards(ctx, tx, per, part)
+			return writeCards(ctx, tx, s.DB.Dialect, per, part)
 		})
 		if err != nil {
 			return Snapshot{}, err
@@ -243,7 +243,7 @@ func (s *Scorer) SnapshotPeriod(ctx context.Context, per Period) (Snapshot, erro
 				return err
 			}
 		}
-		if err := writeCards(ctx, tx, per, changed); err != nil {
+		if err := writeCards(ctx, tx, s.DB.Dialect, per, changed); err != nil {
 			return err
 		}
 		sn.TookMs = time.Since(t0).Milliseconds()
@@ -270,7 +270,7 @@ type cardRow struct {
 }
 
 // writeCards upserts the cards into the period's snapshot.
-func writeCards(ctx context.Context, tx *sql.Tx, per Period, changed []cardRow) error {
+func writeCards(ctx context.Context, tx *sql.Tx, d store.Dialect, per Period, changed []cardRow) error {
 	rows := make([][]any, len(changed))
 	for i, r := range changed {
 		total := -1
@@ -279,7 +279,7 @@ func writeCards(ctx context.Context, tx *sql.Tx, per Period, changed []cardRow) 
 		}
 		rows[i] = []any{per.Key, r.c.UnitID, r.c.FormulaVersion, total, r.body, r.digest}
 	}
-	return store.InsertRows(ctx, tx, `INSERT INTO score_snapshots (period, unit_id, formula_version, total_bp, body, digest) VALUES `,
+	return store.InsertRows(ctx, tx, d, `INSERT INTO score_snapshots (period, unit_id, formula_version, total_bp, body, digest) VALUES `,
 		` ON CONFLICT (period, unit_id) DO UPDATE SET formula_version = excluded.formula_version,
 			total_bp = excluded.total_bp, body = excluded.body, digest = excluded.digest`, rows, 200)
 }

@@ -289,31 +289,42 @@ func Page(page, perPage int) (limit, offset int) {
 	return perPage, (max(page, 1) - 1) * perPage
 }
 
-// InsertRows runs head + "(v, …), (v, …)" + tail for rows, batch rows a
-// statement: one statement per batch instead of one per row, with the
-// batch kept under the engines' limits on bound parameters.
-func InsertRows(ctx context.Context, q Queryer, head, tail string, rows [][]any, batch int) error {
-	for lo := 0; lo < len(rows); lo += batch {
-		hi := min(lo+batch, len(rows))
-		var b strings.Builder
-		b.WriteString(head)
-		var args []any
-		for i, row := range rows[lo:hi] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('(')
-			for j, v := range row {
-				if j > 0 {
-					b.WriteString(", ")
-				}
-				args = append(args, v)
-				b.WriteString("$" + strconv.Itoa(len(args)))
-			}
-			b.WriteByte(')')
+// Values appends "(…),(…)" for rows to head and returns the statement and
+// its arguments. SQLite gets positional "?" parameters: modernc's SQLite
+// resolves "$N" by a linear search, which makes statements with many
+// parameters slow (so a tail appended after it must not bind any).
+func Values(d Dialect, head string, rows [][]any) (string, []any) {
+	var sb strings.Builder
+	sb.WriteString(head)
+	var args []any
+	for i, r := range rows {
+		if i > 0 {
+			sb.WriteByte(',')
 		}
-		b.WriteString(tail)
-		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
+		sb.WriteByte('(')
+		for j, v := range r {
+			if j > 0 {
+				sb.WriteByte(',')
+			}
+			args = append(args, v)
+			if d == SQLite {
+				sb.WriteByte('?')
+			} else {
+				sb.WriteString("$" + strconv.Itoa(len(args)))
+			}
+		}
+		sb.WriteByte(')')
+	}
+	return sb.String(), args
+}
+
+// InsertRows runs head + "(…),(…)" + tail for rows, batch rows a statement:
+// one statement per batch instead of one per row, each batch under the
+// engines' limits on bound parameters. tail binds nothing.
+func InsertRows(ctx context.Context, q Queryer, d Dialect, head, tail string, rows [][]any, batch int) error {
+	for lo := 0; lo < len(rows); lo += batch {
+		stmt, args := Values(d, head, rows[lo:min(lo+batch, len(rows))])
+		if _, err := q.ExecContext(ctx, stmt+tail, args...); err != nil {
 			return err
 		}
 	}

@@ -340,7 +340,7 @@ func (w *Warner) SnapshotPeriod(ctx context.Context, per score.Period) (Snapshot
 		for i, r := range changed {
 			rows[i] = []any{per.Key, r.k.unit, r.k.kind, r.k.subject, r.body, r.digest}
 		}
-		if err := store.InsertRows(ctx, tx, `INSERT INTO warn_snapshots (period, unit_id, kind, subject, body, digest) VALUES `,
+		if err := store.InsertRows(ctx, tx, w.DB.Dialect, `INSERT INTO warn_snapshots (period, unit_id, kind, subject, body, digest) VALUES `,
 			` ON CONFLICT (period, unit_id, kind, subject) DO UPDATE SET body = excluded.body, digest = excluded.digest`, rows, 200); err != nil {
 			return err
 		}
