@@ -33,6 +33,7 @@ import (
 	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/score"
+	"github.com/luoshi/luoshi/internal/search"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/warn"
 )
@@ -88,6 +89,9 @@ func run(data, dbURL string, n int, daily bool, only string, job bool, jobPeriod
 	}
 	fmt.Printf("migrations checked/applied in %.1f s\n", time.Since(t0).Seconds())
 	l := ledger.New(db, nil)
+	// the list's text filter through the search index, as the server wires it
+	// (internal/web); with no index built the ledger scans, as there
+	l.TextMatch = search.New(db, nil, nil).ProblemMatch
 	if err := compact(ctx, db, l); err != nil {
 		return err
 	}
@@ -119,10 +123,18 @@ func run(data, dbURL string, n int, daily bool, only string, job bool, jobPeriod
 		WHERE pr.id >= (SELECT MAX(id) / 2 FROM problems) ORDER BY pr.id LIMIT 1`).Scan(&respName); err != nil {
 		return fmt.Errorf("responsible: %w", err)
 	}
+	// text filters that find something in any data set: the number of the
+	// middle item, and the first words of its title
+	var midNumber, midTitle string
+	if err := db.Read.QueryRowContext(ctx, `SELECT number, title FROM problems WHERE id >= (SELECT MAX(id) / 2 FROM problems) ORDER BY id LIMIT 1`).
+		Scan(&midNumber, &midTitle); err != nil {
+		return fmt.Errorf("middle item: %w", err)
+	}
+	midTitle = string([]rune(midTitle)[:min(6, len([]rune(midTitle)))])
 	today := time.Now().In(time.FixedZone("CST", 8*3600))
 	from, to := today.AddDate(0, 0, -30).Format(time.DateOnly), today.AddDate(0, 0, -1).Format(time.DateOnly)
-	fmt.Printf("%s, %d items; province inspector %s, organ leader %s of %s, city %s, responsible %s\n",
-		db.Dialect, items, province.Username, leader.Username, organ, city, respName)
+	fmt.Printf("%s, %d items; province inspector %s, organ leader %s of %s, city %s, responsible %s; text filters %q, %q\n",
+		db.Dialect, items, province.Username, leader.Username, organ, city, respName, midNumber, midTitle)
 
 	type listCase struct {
 		name string
@@ -139,6 +151,10 @@ func run(data, dbURL string, n int, daily bool, only string, job bool, jobPeriod
 		{"province-responsible", province, ledger.Filter{Responsible: respName}},
 		{"province-q-number", province, ledger.Filter{Q: "WT-B-00123"}},
 		{"province-q-title", province, ledger.Filter{Q: "基准问题 4321"}},
+		{"province-q-item-number", province, ledger.Filter{Q: midNumber}},
+		{"province-q-item-title", province, ledger.Filter{Q: midTitle}},
+		{"city-q-item-title", province, ledger.Filter{Unit: city, Q: midTitle}},
+		{"organ-leader-q-item-title", leader, ledger.Filter{Q: midTitle}},
 		{"province-created-newest", province, ledger.Filter{Sort: "-created"}},
 		{"organ-leader-default", leader, ledger.Filter{}},
 		{"organ-leader-active", leader, ledger.Filter{Status: ledger.StatusActive}},
