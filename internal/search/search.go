@@ -133,7 +133,13 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 		if _, ok := exprs[k]; !ok {
 			continue
 		}
-		cs, ok, err := ix.narrow(ctx, k, p, checks[k], unitPath)
+		// as many as the walk's branch would take: every plain candidate
+		// is a hit; a report's phrase is checked after opening it
+		need := limit + 1
+		if k == "report" {
+			need = candidateCap
+		}
+		cs, ok, err := ix.narrow(ctx, k, p, checks[k], unitPath, need)
 		if err != nil {
 			return res, err
 		}
@@ -388,18 +394,24 @@ func (ix *Index) candidates(ctx context.Context, q string, args []any) ([]cand, 
 	if ix.DB.Dialect != store.Postgres {
 		return out, scan(ix.DB.Read)
 	}
+	return out, ix.readTx(ctx, func(tx *sql.Tx) error { return scan(tx) })
+}
+
+// readTx runs fn in a read-only PostgreSQL transaction with sequential
+// scans off (see candidates).
+func (ix *Index) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := ix.DB.Read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
-		return nil, err
+		return err
 	}
-	if err := scan(tx); err != nil {
-		return nil, err
+	if err := fn(tx); err != nil {
+		return err
 	}
-	return out, tx.Commit()
+	return tx.Commit()
 }
 
 // blindQuery maps a query onto the blind index: every token hashed, phrases

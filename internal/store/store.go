@@ -86,8 +86,14 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("create data folder: %w", err)
 		}
 	}
-	// The writer never checkpoints in its commits; checkpoint.go does.
-	w, err := sql.Open("sqlite", sqliteDSN(path, "immediate")+"&_pragma=wal_autocheckpoint(0)")
+	// The writer never checkpoints in its commits; checkpoint.go does (and
+	// afterCommit when the log has grown large). It keeps 64 MB of pages and
+	// maps the file as the readers do: FTS5's segment merges read back what
+	// earlier statements wrote, a read call per 4 KB page with the default
+	// 2 MB cache.
+	w, err := sql.Open("sqlite", sqliteDSN(path, "immediate")+"&_pragma=wal_autocheckpoint(0)"+
+		"&_pragma=cache_size(-65536)&_pragma=mmap_size(1073741824)"+
+		"&_pragma=journal_size_limit("+strconv.Itoa(walRestartAt)+")")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -209,7 +215,11 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	db.afterCommit(ctx)
+	return nil
 }
 
 // Queryer is what both *sql.DB and *sql.Tx offer.
