@@ -89,7 +89,7 @@ func (c *checkpointer) close() error {
 // background ones left (little), so the next transaction starts the log
 // again, unless a reader still reads old frames (a later commit tries again).
 // It never waits for readers or blocks them.
-const walRestartAt = 64 << 20
+var walRestartAt = 64 << 20
 
 // afterCommit checkpoints on the writer's connection when the log file has
 // grown past walRestartAt (see there); SQLite only. Errors are left to the
@@ -98,7 +98,7 @@ func (db *DB) afterCommit(ctx context.Context) {
 	if db.ckpt == nil {
 		return
 	}
-	if fi, err := os.Stat(db.Path + "-wal"); err != nil || fi.Size() <= walRestartAt {
+	if fi, err := os.Stat(db.Path + "-wal"); err != nil || fi.Size() <= int64(walRestartAt) {
 		return
 	}
 	db.Write.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
