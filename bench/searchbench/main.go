@@ -304,11 +304,9 @@ func fill(ctx context.Context, db *store.DB, msgs []tipdm.Message, from, n int) 
 			logf("… %d items after %v", done, time.Since(t0).Round(time.Second))
 		}
 	}
-	if db.Dialect == store.Postgres {
-		_, err = db.Write.ExecContext(ctx, `ANALYZE problems`)
-	} else {
-		_, err = db.Write.ExecContext(ctx, `ANALYZE`)
-	}
+	// the items' table only: statistics of the (empty) search index would
+	// mislead the planner once it is built (search.dropFTSStats)
+	_, err = db.Write.ExecContext(ctx, `ANALYZE problems`)
 	return err
 }
 
