@@ -87,15 +87,23 @@ func TestBulkBuild(t *testing.T) {
 		undo()
 		before := results()
 
-		// in bulk
+		// in bulk, the merge after it a page a step
 		empty()
 		undo = search.SetBulk(1, 1)
 		defer undo()
+		defer search.SetMergeStep(1)()
 		n, err := e.ix.Sync(ctx)
 		if err != nil || n < 30 {
 			t.Fatalf("bulk build: %d indexed, %v", n, err)
 		}
 		sound()
+		if db.Dialect != store.Postgres {
+			// every segment merged into one (a page's rowid holds its segment id above bit 37)
+			var segs int
+			if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(DISTINCT id >> 37) FROM search_fts_data WHERE id >= 1 << 37`).Scan(&segs); err != nil || segs != 1 {
+				t.Errorf("segments after a bulk build: %d (%v), want 1", segs, err)
+			}
+		}
 		if got := results(); !slices.EqualFunc(got, before, slices.Equal) {
 			t.Errorf("bulk build: got %v, want %v", got, before)
 		}

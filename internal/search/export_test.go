@@ -25,3 +25,11 @@ func SetNarrow(n int) func() {
 	narrowCap, narrowChunk, narrowChunkMax, narrowProbe = n, 1, 4, 3
 	return func() { narrowCap, narrowChunk, narrowChunkMax, narrowProbe = old, c, m, pr }
 }
+
+// SetMergeStep replaces the pages of one step of the FTS5 merge after a
+// bulk build (ftsMergeStep) for a test and returns the undo.
+func SetMergeStep(n int) func() {
+	old := ftsMergeStep
+	ftsMergeStep = n
+	return func() { ftsMergeStep = old }
+}

@@ -299,7 +299,7 @@ func (ix *Index) sync(ctx context.Context, batches int, margin time.Duration) (t
 //
 // SQLite: before a backlog of at least bulkOptimize rows FTS5 stops
 // merging as it goes (automerge 0), and after it merges every segment into
-// one ('optimize'), so searches read one segment. Merging as it goes (16
+// one (ftsMergeAll), so searches read one segment. Merging as it goes (16
 // segments of a level into one, a little after every statement, migration
 // 00036) rewrote every posting once per level and deleted the merged pages
 // as it went: past 400,000 items 90% of the build's CPU, 3 ms an item and
@@ -333,8 +333,7 @@ func (ix *Index) bulkStart(ctx context.Context) (func(context.Context, int) erro
 			if err := ix.ftsMerging(ctx, ftsAutomerge, ftsCrisismerge); err != nil {
 				return err
 			}
-			_, err := ix.DB.Write.ExecContext(ctx, `INSERT INTO search_fts (search_fts) VALUES ('optimize')`)
-			return err
+			return ix.ftsMergeAll(ctx)
 		}, nil
 	}
 	var empty bool
@@ -430,6 +429,35 @@ func (ix *Index) pinFTSStats(ctx context.Context) error {
 
 // ftsDataStat is the size of search_fts_data that pinFTSStats gives the planner.
 const ftsDataStat = "10000000"
+
+// ftsMergeStep is the pages FTS5 writes in one step of ftsMergeAll.
+var ftsMergeStep = 2000
+
+// ftsMergeAll merges FTS5's segments into one, as 'optimize' does, but a
+// step of ftsMergeStep pages (8 MB) a transaction ('merge' with a negative
+// size puts every segment on one level and merges them): 'optimize' is one
+// statement, which held the writer (every other write, a citizen's
+// submission too) for the minutes of a million-document merge and grew the
+// log by the size of the index. It stops when a step merges nothing.
+func (ix *Index) ftsMergeAll(ctx context.Context) error {
+	for {
+		var before, after int64
+		err := ix.DB.Tx(ctx, func(tx *sql.Tx) error {
+			if err := tx.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&before); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO search_fts (search_fts, rank) VALUES ('merge', $1)`, -ftsMergeStep); err != nil {
+				return err
+			}
+			return tx.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&after)
+		})
+		// the command counts as one change itself; a step that merged
+		// wrote pages and the structure too
+		if err != nil || after-before <= 1 {
+			return err
+		}
+	}
+}
 
 // backlog counts the source rows changed since the marks (less Margin):
 // what a sync will read, an upper bound of what it will index.
