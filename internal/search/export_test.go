@@ -33,3 +33,11 @@ func SetMergeStep(n int) func() {
 	ftsMergeStep = n
 	return func() { ftsMergeStep = old }
 }
+
+// SetSmallTable replaces smallTable (the rows of a kind up to which a narrow
+// read scans the table) for a test and returns the undo.
+func SetSmallTable(n int) func() {
+	old := smallTable
+	smallTable = n
+	return func() { smallTable = old }
+}

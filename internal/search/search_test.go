@@ -484,12 +484,15 @@ func TestSearchWindows(t *testing.T) {
 				// windows (PostgreSQL), and the reader's own items searched
 				// first for no kind, the kinds of which he sees at most 3
 				// items (a mix), every kind
+				// (narrow reads through the units in reach, or scanning the
+				// table when small)
 				for _, narrow := range []int{0, 3, 1 << 20} {
 					for _, w := range [][]int{nil, {1}, {2, 5}, {3, 8, 20}} {
-						undo, undoN := search.SetWindows(w), search.SetNarrow(narrow)
+						undo, undoN, undoS := search.SetWindows(w), search.SetNarrow(narrow), search.SetSmallTable(len(w)%2*1<<20)
 						got, err := e.ix.Search(ctx, e.p(t, who), sp)
 						undo()
 						undoN()
+						undoS()
 						if err != nil {
 							t.Fatal(err)
 						}
