@@ -36,7 +36,8 @@ var narrowCap = 2000
 // every row walked on PostgreSQL.
 type scoped struct {
 	table, unitJoin, cond string
-	ids                   string // the reach as conditions on r alone
+	ids                   string   // the reach as conditions on r alone
+	idParts               []string // the ORed parts of ids
 	paths                 []string
 	person                string // r.responsible_id = …, or ""
 	within                func(path string) string
@@ -86,7 +87,7 @@ func scopeOf(pg, byIDs bool, kind string, p *org.Principal, arg func(any) string
 		return scoped{}, false
 	}
 	if byIDs {
-		sc.ids = "(" + strings.Join(or, " OR ") + ")"
+		sc.ids, sc.idParts = "("+strings.Join(or, " OR ")+")", or
 	} else {
 		sc.cond = "(" + strings.Join(or, " OR ") + ")"
 	}
@@ -364,12 +365,24 @@ func (ix *Index) scopeKeys(ctx context.Context, kind string, p *org.Principal, u
 	if ix.DB.Dialect != store.Postgres {
 		join, unitJoin = "CROSS JOIN", crossJoin(unitJoin)
 	}
-	from, where := s.table, s.ids
-	if where == "" {
+	var from, where string
+	if s.ids != "" {
+		// each part of the reach on its own (a union of index reads): ORed,
+		// SQLite read each item's row (a page each, 10 ms for 1,100 items)
+		w := ""
+		if unitPath != "" {
+			w = ` AND ` + s.within(unitPath)
+		}
+		var parts []string
+		for _, c := range s.idParts {
+			parts = append(parts, `SELECT r.id FROM `+s.table+` WHERE `+c+w)
+		}
+		from, where = `(`+strings.Join(parts, ` UNION `)+`) r`, `1 = 1`
+	} else {
 		from, where = s.table+` `+unitJoin, s.cond
-	}
-	if unitPath != "" {
-		where += ` AND ` + s.within(unitPath)
+		if unitPath != "" {
+			where += ` AND ` + s.within(unitPath)
+		}
 	}
 	k := arg(kind)
 	rows, err := ix.DB.Read.QueryContext(ctx, `SELECT sd.id, sd.ref_id FROM `+from+
