@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/store/storetest"
+	"github.com/luoshi/luoshi/internal/text/tipdm"
 )
 
 // BenchmarkSubmit is one public submission with encryption and a durable
@@ -112,6 +114,56 @@ func BenchmarkLookupDuringIntake(b *testing.B) {
 			close(stop)
 			wg.Wait()
 			b.ReportMetric(float64(submitted.Load())/b.Elapsed().Seconds(), "submits/s")
+		})
+	}
+}
+
+// BenchmarkSimilar is a handler's "same matter?" look-up for a report
+// (GET /api/v1/clues/{id}/similar): the newest 500 reports the handler may
+// see are opened and compared with it (report.Similar), so the cost is
+// bounded whatever the deployment holds. The 600 reports carry real
+// citizen messages (TipDM attachment 3).
+func BenchmarkSimilar(b *testing.B) {
+	msgs, err := tipdm.Load(tipdm.TestDir, tipdm.Votes)
+	if errors.Is(err, tipdm.ErrMissing) {
+		b.Skipf("data set absent (%v): measured where /work/shared/data/tipdm2020c exists", err)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, d := range storetest.Engines(b) {
+		b.Run(string(d), func(b *testing.B) {
+			db := storetest.Open(b, d)
+			t := &testing.T{}
+			e := newEnv(t, db)
+			e.r.Rules.PerDay = 0
+			var wg sync.WaitGroup
+			var last atomic.Value
+			for w := range 8 {
+				wg.Go(func() {
+					for i := w; i < 600; i += 8 {
+						m := msgs[i%len(msgs)]
+						rc, err := e.r.Submit(ctx, report.Input{Category: "work", UnitCode: "k1-court", Subject: m.Subject, Content: m.Body}, nil, "")
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						last.Store(rc.Number)
+					}
+				})
+			}
+			wg.Wait()
+			jj := e.p(t, "jj-court")
+			id, err := e.r.ByNumber(ctx, jj, last.Load().(string))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for range b.N {
+				if _, err := e.r.Similar(ctx, jj, id, 5); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }

@@ -51,11 +51,8 @@ func (r *Reports) Similar(ctx context.Context, p *org.Principal, id int64, limit
 		items = append(items, text.Item{ID: o.Number, Title: o.Subject, Body: o.Content, Time: time.UnixMilli(o.CreatedAt)})
 	}
 	var out []Match
-	for _, pr := range text.SimilarPairs(items, text.GroupOptions{}) {
-		if pr.A != 0 && pr.B != 0 {
-			continue
-		}
-		c := cands[max(pr.A, pr.B)-1]
+	for _, pr := range text.SimilarTo(items, text.GroupOptions{}) {
+		c := cands[pr.B-1]
 		out = append(out, Match{ID: c.ID, Number: c.Number, Subject: c.Subject, Status: c.Status, Score: pr.Score})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Score > out[j].Score })

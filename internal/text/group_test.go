@@ -1,7 +1,10 @@
 package text
 
 import (
+	"math"
 	"path/filepath"
+	"slices"
+	"sort"
 	"testing"
 	"time"
 
@@ -104,5 +107,47 @@ func TestGroupingOnMessages(t *testing.T) {
 	t.Logf("hand-checked pairs: %+v", hand)
 	if hand.TP+hand.FP+hand.FN+hand.TN < 40 || hand.Precision < 0.85 || hand.Recall < 0.85 {
 		t.Errorf("hand-checked pairs: %+v", hand)
+	}
+}
+
+// TestSimilarTo: the pairs of one item with the others are exactly those of
+// SimilarPairs that involve it, for every item of the labelled messages
+// taken as the one (each with the 200 after it), and topTerms agrees with
+// a full sort.
+func TestSimilarTo(t *testing.T) {
+	items := votesItems(t)
+	for start := 0; start+200 < len(items); start += 97 {
+		set := items[start : start+201]
+		var want []Pair
+		for _, p := range SimilarPairs(set, GroupOptions{}) {
+			if p.A == 0 {
+				want = append(want, p)
+			}
+		}
+		got := SimilarTo(set, GroupOptions{})
+		if len(got) != len(want) {
+			t.Fatalf("from %d: %d pairs, SimilarPairs has %d", start, len(got), len(want))
+		}
+		for i := range got {
+			if got[i].A != want[i].A || got[i].B != want[i].B || math.Abs(got[i].Score-want[i].Score) > 1e-12 {
+				t.Fatalf("from %d: pair %d is %+v, SimilarPairs has %+v", start, i, got[i], want[i])
+			}
+		}
+	}
+	for _, v := range vectors(items[:50]) {
+		ts := make([]string, 0, len(v))
+		for t := range v {
+			ts = append(ts, t)
+		}
+		sort.Slice(ts, func(a, b int) bool {
+			if v[ts[a]] != v[ts[b]] {
+				return v[ts[a]] > v[ts[b]]
+			}
+			return ts[a] < ts[b]
+		})
+		ts = ts[:min(16, len(ts))]
+		if got := topTerms(v, 16); !slices.Equal(got, ts) {
+			t.Fatalf("topTerms %v, sorted %v", got, ts)
+		}
 	}
 }
