@@ -41,3 +41,11 @@ func SetSmallTable(n int) func() {
 	smallTable = n
 	return func() { smallTable = old }
 }
+
+// SetGINSettle replaces ginCleanAt and ginAnalyzeAt for a test and returns
+// the undo.
+func SetGINSettle(clean, analyze int) func() {
+	c, a := ginCleanAt, ginAnalyzeAt
+	ginCleanAt, ginAnalyzeAt = clean, analyze
+	return func() { ginCleanAt, ginAnalyzeAt = c, a }
+}
