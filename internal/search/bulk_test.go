@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/search"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/store/storetest"
@@ -202,5 +203,31 @@ func TestStaleFTSStatistics(t *testing.T) {
 		if p := plan(); !strings.Contains(p, "INTEGER PRIMARY KEY") {
 			t.Errorf("after a bulk sync FTS5's range delete plans as %q, want a rowid search", p)
 		}
+	})
+}
+
+// TestUnitMoveFollowsInSearch: when a unit moves to another branch of the
+// tree, its items are found by the readers of the new branch (on
+// PostgreSQL the job re-indexes them, whose scope lexemes follow) and no
+// longer by those of the old one (the reach is checked on the source rows).
+func TestUnitMoveFollowsInSearch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		fill(t, e)
+		// every reader through the text index (a narrow reader's items
+		// are read through the source tables)
+		defer search.SetNarrow(0)()
+		if _, err := e.ix.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.check(t, "inspector-c2", search.Params{Q: "补偿款"}, want{})
+		if _, err := org.MoveUnit(ctx, db, setup, "k1-court", "c2"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.ix.Sync(ctx); err != nil { // the job's
+			t.Fatal(err)
+		}
+		e.check(t, "inspector-c2", search.Params{Q: "补偿款"}, want{"problem:拆迁"})
+		e.check(t, "inspector", search.Params{Q: "补偿款"}, want{})
 	})
 }

@@ -83,6 +83,11 @@ type doc struct {
 	Body    string // the rest of the searchable text
 	Unit    string // unit name, for the result line
 	Sealed  bool
+	// the reach of a ledger item, project or rating, for its scope
+	// lexemes on PostgreSQL (scopeLexemes): its unit's path and the
+	// responsible person (0: none)
+	UnitPath string
+	Person   int64
 }
 
 // Text is everything searchable of the item, in the order snippets show it.
@@ -112,11 +117,11 @@ var sources = map[string]source{
 	"problem": {
 		kind: "problem",
 		from: `problems x JOIN units un ON un.id = x.unit_id LEFT JOIN users ru ON ru.id = x.responsible_id`,
-		cols: `x.id, x.updated_at, x.number, x.title, x.description, x.measures, x.mech_title, x.mech_doc_no, COALESCE(ru.name, ''), un.name`,
+		cols: `x.id, x.updated_at, x.number, x.title, x.description, x.measures, x.mech_title, x.mech_doc_no, COALESCE(ru.name, ''), un.name, un.path, COALESCE(x.responsible_id, 0)`,
 		scan: func(_ *Index, s interface{ Scan(...any) error }) (doc, error) {
 			d := doc{Kind: "problem"}
 			var desc, measures, mech, mechNo, person string
-			err := s.Scan(&d.ID, &d.Updated, &d.Number, &d.Title, &desc, &measures, &mech, &mechNo, &person, &d.Unit)
+			err := s.Scan(&d.ID, &d.Updated, &d.Number, &d.Title, &desc, &measures, &mech, &mechNo, &person, &d.Unit, &d.UnitPath, &d.Person)
 			d.Body = join(desc, measures, mech, mechNo, person)
 			return d, err
 		},
@@ -124,11 +129,11 @@ var sources = map[string]source{
 	"project": {
 		kind: "project",
 		from: `projects x JOIN units un ON un.id = x.unit_id`,
-		cols: `x.id, x.updated_at, x.number, x.title, x.area, x.beneficiaries, x.plan, x.measures, un.name`,
+		cols: `x.id, x.updated_at, x.number, x.title, x.area, x.beneficiaries, x.plan, x.measures, un.name, un.path`,
 		scan: func(_ *Index, s interface{ Scan(...any) error }) (doc, error) {
 			d := doc{Kind: "project"}
 			var area, ben, plan, measures string
-			err := s.Scan(&d.ID, &d.Updated, &d.Number, &d.Title, &area, &ben, &plan, &measures, &d.Unit)
+			err := s.Scan(&d.ID, &d.Updated, &d.Number, &d.Title, &area, &ben, &plan, &measures, &d.Unit, &d.UnitPath)
 			d.Body = join(area, ben, plan, measures)
 			return d, err
 		},
@@ -136,11 +141,11 @@ var sources = map[string]source{
 	"rating": {
 		kind: "rating",
 		from: `ratings x JOIN units un ON un.id = x.unit_id`,
-		cols: `x.id, x.updated_at, x.number, x.target_ref, x.comment, x.visit_said, x.visit_reply, x.appeal_reason, x.appeal_note, un.name`,
+		cols: `x.id, x.updated_at, x.number, x.target_ref, x.comment, x.visit_said, x.visit_reply, x.appeal_reason, x.appeal_note, un.name, un.path`,
 		scan: func(_ *Index, s interface{ Scan(...any) error }) (doc, error) {
 			d := doc{Kind: "rating"}
 			var comment, said, reply, reason, note string
-			err := s.Scan(&d.ID, &d.Updated, &d.Number, &d.Title, &comment, &said, &reply, &reason, &note, &d.Unit)
+			err := s.Scan(&d.ID, &d.Updated, &d.Number, &d.Title, &comment, &said, &reply, &reason, &note, &d.Unit, &d.UnitPath)
 			d.Body = join(comment, said, reply, reason, note)
 			return d, err
 		},
@@ -284,7 +289,111 @@ func (ix *Index) sync(ctx context.Context, batches int, margin time.Duration) (t
 			}
 		}
 	}
+	if batches < 0 && ix.DB.Dialect == store.Postgres {
+		n, err := ix.syncUnits(ctx, size)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
 	return total, nil
+}
+
+// syncUnits re-indexes, on PostgreSQL, the ledger items, projects and
+// ratings of the units whose path is not the one the index last saw
+// (search_unit_paths): a unit moved, with its subtree, so the items' scope
+// lexemes (scopeLexemes) follow. Only the job's sync runs it (a move of a
+// county re-indexes every item below it); meanwhile a search may miss an
+// item moved into the reader's reach, never show one outside it (the
+// reach is checked on the source rows). Units are found by updated_at
+// since the 'unit' mark (less Margin), which a move stamps on every unit
+// it moves.
+func (ix *Index) syncUnits(ctx context.Context, size int) (int, error) {
+	var mark, newest int64
+	err := ix.DB.Read.QueryRowContext(ctx, `SELECT mark FROM search_marks WHERE kind = 'unit'`).Scan(&mark)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	if err := ix.DB.Read.QueryRowContext(ctx, `SELECT COALESCE(MAX(updated_at), 0) FROM units`).Scan(&newest); err != nil {
+		return 0, err
+	}
+	rows, err := ix.DB.Read.QueryContext(ctx, `SELECT u.id, u.path FROM units u LEFT JOIN search_unit_paths sp ON sp.unit_id = u.id
+		WHERE u.updated_at >= $1 AND (sp.path IS NULL OR sp.path <> u.path)`, mark-Margin.Milliseconds())
+	if err != nil {
+		return 0, err
+	}
+	var ids []int64
+	var paths []string
+	for rows.Next() {
+		var id int64
+		var path string
+		if err := rows.Scan(&id, &path); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		ids, paths = append(ids, id), append(paths, path)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, k := range []string{"problem", "project", "rating"} {
+		src := sources[k]
+		after := int64(-1 << 62)
+		for len(ids) > 0 {
+			b := ix.readUnits(ctx, src, ids, after, size)
+			if b.err != nil {
+				return total, b.err
+			}
+			if len(b.docs) == 0 {
+				break
+			}
+			if err := ix.write(ctx, k, b); err != nil {
+				return total, err
+			}
+			total += len(b.docs)
+			after = b.docs[len(b.docs)-1].ID
+		}
+	}
+	return total, ix.DB.Tx(ctx, func(tx *sql.Tx) error {
+		for i, id := range ids {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO search_unit_paths (unit_id, path) VALUES ($1, $2)
+				ON CONFLICT (unit_id) DO UPDATE SET path = excluded.path`, id, paths[i]); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO search_marks (kind, mark) VALUES ('unit', $1)
+			ON CONFLICT (kind) DO UPDATE SET mark = excluded.mark`, newest)
+		return err
+	})
+}
+
+// readUnits reads the rows of src whose unit is one of units, after the
+// row id after, at most size, tokenized (as read does).
+func (ix *Index) readUnits(ctx context.Context, src source, units []int64, after int64, size int) batchDocs {
+	var out batchDocs
+	rows, err := ix.DB.Read.QueryContext(ctx, `SELECT `+src.cols+` FROM `+src.from+`
+		WHERE x.unit_id = ANY($1) AND x.id > $2 ORDER BY x.id LIMIT $3`, units, after, size)
+	if err != nil {
+		out.err = err
+		return out
+	}
+	for rows.Next() {
+		d, err := src.scan(ix, rows)
+		if err != nil {
+			rows.Close()
+			out.err = err
+			return out
+		}
+		out.docs = append(out.docs, d)
+	}
+	rows.Close()
+	if out.err = rows.Err(); out.err != nil || len(out.docs) == 0 {
+		return out
+	}
+	out.cols = ix.tokenize(out.docs)
+	return out
 }
 
 // bulkStart prepares a sync that may index a backlog (the job's) and
@@ -603,6 +712,37 @@ func heads(tokens string) string {
 	return b.String()
 }
 
+// scopeLexemes are the PostgreSQL lexemes of a ledger item's, project's or
+// rating's reach (migration 00040): _u<id> for its unit and every unit
+// above it, and _p<id> for its responsible person. A reader below the
+// province asks GIN for the query's tokens and any of the lexemes of his
+// reach (scopeQuery), so the matches outside it are never read: a city
+// inspector's 噪音 joined every match of a window to its item and unit to
+// keep one in fourteen. They are written with heads (no positions), are
+// kept current by the item's own changes (its unit or person changes its
+// updated_at) and by syncUnits for units moved, and the SQL check of the
+// reach on the source rows stays the authority: a stale lexeme could only
+// hide an item for a while, never show one.
+func scopeLexemes(d *doc) string {
+	if d.UnitPath == "" {
+		return ""
+	}
+	var b strings.Builder
+	for id := range strings.SplitSeq(strings.Trim(d.UnitPath, "/"), "/") {
+		if id == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(headMark + "u" + id)
+	}
+	if d.Person != 0 {
+		b.WriteString(" " + headMark + "p" + strconv.FormatInt(d.Person, 10))
+	}
+	return b.String()
+}
+
 // placeholder is the n-th parameter of a statement of thousands: "?" in
 // order on SQLite, which looks every "$n" up by name in a list (quadratic:
 // a fifth of a bulk build's CPU at 14,000 parameters a statement).
@@ -638,7 +778,7 @@ func (ix *Index) write(ctx context.Context, kind string, b batchDocs) error {
 				if !d.Sealed {
 					h = heads(cols[i])
 				}
-				v += ", " + arg(h)
+				v += ", " + arg(strings.TrimSpace(h+" "+scopeLexemes(&d)))
 			}
 			vals = append(vals, v+")")
 		}

@@ -36,7 +36,7 @@ func (ix *Index) ProblemMatch(ctx context.Context, q string, arg func(any) strin
 	if ix.DB.Dialect == store.Postgres {
 		// the loose form (tokens in any order): answered from the GIN
 		// index alone, the LIKE checks the rest
-		idx = `SELECT ref_id FROM search_docs WHERE ` + ginLoose(cq).cond(arg) + ` AND kind = 'problem'`
+		idx = `SELECT ref_id FROM search_docs WHERE ` + ginLoose(cq).cond(arg, "") + ` AND kind = 'problem'`
 	} else {
 		idx = `SELECT sd.ref_id FROM search_fts JOIN search_docs sd ON sd.id = search_fts.rowid
 			WHERE search_fts MATCH ` + arg(cq.FTS5()) + ` AND sd.kind = 'problem'`

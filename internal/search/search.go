@@ -321,8 +321,9 @@ func ginLoose(q text.Query) ginQuery {
 	return g
 }
 
-// cond is the condition on tsv.
-func (g ginQuery) cond(arg func(any) string) string {
+// cond is the condition on tsv; scope, when not empty, is a tsquery of
+// scope lexemes (scopeQuery) the document must match too.
+func (g ginQuery) cond(arg func(any) string, scope string) string {
 	var parts []string
 	if g.tsq != "" {
 		parts = append(parts, "to_tsquery('simple', "+arg(g.tsq)+")")
@@ -330,7 +331,44 @@ func (g ginQuery) cond(arg func(any) string) string {
 	if g.heads != "" {
 		parts = append(parts, arg(g.heads)+"::tsquery")
 	}
+	if scope != "" {
+		parts = append(parts, arg(scope)+"::tsquery")
+	}
 	return "tsv @@ (" + strings.Join(parts, " && ") + ")"
+}
+
+// scopeQuery is the tsquery of the scope lexemes (scopeLexemes) of p's
+// reach over a ledger kind, ANDed with unitPath's unit when set; "" when
+// there is nothing to narrow: reports (their reach has its own rules), or
+// a reach that holds a whole tree (every document has its root's lexeme,
+// and its posting list is the whole index).
+func scopeQuery(kind string, p *org.Principal, unitPath string) string {
+	if kind == "report" {
+		return ""
+	}
+	last := func(path string) string {
+		ids := strings.Split(strings.Trim(path, "/"), "/")
+		return "'" + headMark + "u" + ids[len(ids)-1] + "'"
+	}
+	var or []string
+	whole := false
+	for _, path := range org.ScopePaths(p, org.ProblemRead) {
+		if strings.Count(path, "/") <= 2 {
+			whole = true
+		}
+		or = append(or, last(path))
+	}
+	if kind == "problem" && p != nil && p.UserID != 0 {
+		or = append(or, "'"+headMark+"p"+strconv.FormatInt(p.UserID, 10)+"'")
+	}
+	var and []string
+	if !whole && len(or) > 0 {
+		and = append(and, "("+strings.Join(or, " | ")+")")
+	}
+	if unitPath != "" && strings.Count(unitPath, "/") > 2 {
+		and = append(and, last(unitPath))
+	}
+	return strings.Join(and, " & ")
 }
 
 // searchWindows are the sizes, in documents, of the windows a search tries
@@ -454,7 +492,7 @@ func (ix *Index) branch(kind string, p *org.Principal, expr string, loose ginQue
 	if ix.DB.Dialect == store.Postgres {
 		// the matches first, fenced (OFFSET 0) so the planner cannot walk
 		// another index and test each row's tsvector instead
-		from := `(SELECT id, kind, ref_id, tsv FROM search_docs WHERE ` + loose.cond(arg)
+		from := `(SELECT id, kind, ref_id, tsv FROM search_docs WHERE ` + loose.cond(arg, scopeQuery(kind, p, unitPath))
 		if fromKey > 0 {
 			from += ` AND id >= ` + arg(fromKey)
 		}
