@@ -408,28 +408,8 @@ func (ix *Index) syncUnits(ctx context.Context, size int) (int, error) {
 // readUnits reads the rows of src whose unit is one of units, after the
 // row id after, at most size, tokenized (as read does).
 func (ix *Index) readUnits(ctx context.Context, src source, units []int64, after int64, size int) batchDocs {
-	var out batchDocs
-	rows, err := ix.DB.Read.QueryContext(ctx, `SELECT `+src.cols+` FROM `+src.from+`
+	return ix.readDocs(ctx, src, `SELECT `+src.cols+` FROM `+src.from+`
 		WHERE x.unit_id = ANY($1) AND x.id > $2 ORDER BY x.id LIMIT $3`, units, after, size)
-	if err != nil {
-		out.err = err
-		return out
-	}
-	for rows.Next() {
-		d, err := src.scan(ix, rows)
-		if err != nil {
-			rows.Close()
-			out.err = err
-			return out
-		}
-		out.docs = append(out.docs, d)
-	}
-	rows.Close()
-	if out.err = rows.Err(); out.err != nil || len(out.docs) == 0 {
-		return out
-	}
-	out.cols = ix.tokenize(out.docs)
-	return out
 }
 
 // bulkStart prepares a sync that may index a backlog (the job's) and
@@ -675,12 +655,23 @@ func (ix *Index) prefetch(ctx context.Context, src source, cur cursor, size int)
 // read returns the next rows after cur that the index lacks or holds in an
 // older version, at most size, with their index columns.
 func (ix *Index) read(ctx context.Context, src source, cur cursor, size int) batchDocs {
-	var out batchDocs
-	rows, err := ix.DB.Read.QueryContext(ctx, `SELECT `+src.cols+` FROM `+src.from+`
+	out := ix.readDocs(ctx, src, `SELECT `+src.cols+` FROM `+src.from+`
 		LEFT JOIN search_docs sd ON sd.kind = $1 AND sd.ref_id = x.id
 		WHERE x.updated_at >= $2 AND (x.updated_at > $2 OR x.id > $3)
 		AND (sd.id IS NULL OR sd.src_updated <> x.updated_at)
 		ORDER BY x.updated_at, x.id LIMIT $4`, src.kind, cur.at, cur.id, size)
+	if len(out.docs) > 0 {
+		last := out.docs[len(out.docs)-1]
+		out.last = cursor{last.Updated, last.ID}
+	}
+	return out
+}
+
+// readDocs runs a query of src's columns and returns its rows as
+// documents with their index columns.
+func (ix *Index) readDocs(ctx context.Context, src source, query string, args ...any) batchDocs {
+	var out batchDocs
+	rows, err := ix.DB.Read.QueryContext(ctx, query, args...)
 	if err != nil {
 		out.err = err
 		return out
@@ -698,8 +689,6 @@ func (ix *Index) read(ctx context.Context, src source, cur cursor, size int) bat
 	if out.err = rows.Err(); out.err != nil || len(out.docs) == 0 {
 		return out
 	}
-	last := out.docs[len(out.docs)-1]
-	out.last = cursor{last.Updated, last.ID}
 	out.cols = ix.tokenize(out.docs)
 	return out
 }
