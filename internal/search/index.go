@@ -282,10 +282,7 @@ func (ix *Index) sync(ctx context.Context, batches int, margin time.Duration) (t
 			if pb.err != nil {
 				return total, pb.err
 			}
-			if len(pb.docs) < size {
-				// the kind is read to its end (once this batch is written)
-				defer ix.complete(k, began)
-			}
+			end := len(pb.docs) < size // the kind is read to its end
 			if len(pb.docs) == size && (batches < 0 || b+1 < batches) {
 				// read and tokenize the next batch while this one is written
 				next = ix.prefetch(ctx, sources[k], pb.last, size)
@@ -301,6 +298,10 @@ func (ix *Index) sync(ctx context.Context, batches int, margin time.Duration) (t
 				}
 			}
 			total += len(pb.docs)
+			if end {
+				// and its last batch is written
+				ix.complete(k, began)
+			}
 			if next == nil {
 				break
 			}
@@ -325,7 +326,7 @@ func (ix *Index) completed(kind string) int64 {
 }
 
 // complete records that a sync of kind that began at began read it to its
-// end; its writes have committed when this runs (deferred).
+// end and wrote everything it read.
 func (ix *Index) complete(kind string, began int64) {
 	ix.synced.Lock()
 	defer ix.synced.Unlock()
@@ -392,12 +393,14 @@ func (ix *Index) syncUnits(ctx context.Context, size int) (int, error) {
 			after = b.docs[len(b.docs)-1].ID
 		}
 	}
+	seen := make([][]any, len(ids))
+	for i, id := range ids {
+		seen[i] = []any{id, paths[i]}
+	}
 	return total, ix.DB.Tx(ctx, func(tx *sql.Tx) error {
-		for i, id := range ids {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO search_unit_paths (unit_id, path) VALUES ($1, $2)
-				ON CONFLICT (unit_id) DO UPDATE SET path = excluded.path`, id, paths[i]); err != nil {
-				return err
-			}
+		if err := store.InsertRows(ctx, tx, ix.DB.Dialect, `INSERT INTO search_unit_paths (unit_id, path) VALUES `,
+			` ON CONFLICT (unit_id) DO UPDATE SET path = excluded.path`, seen, 1000); err != nil {
+			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO search_marks (kind, mark) VALUES ('unit', $1)
 			ON CONFLICT (kind) DO UPDATE SET mark = excluded.mark`, newest)

@@ -258,12 +258,11 @@ func (ix *Index) narrow(ctx context.Context, kind string, p *org.Principal, q te
 	return out, true, nil
 }
 
-// The first chunk of a narrow read, and the largest (they double). After
-// narrowProbe items, a term found in fewer than one in narrowRare of them
-// is rare, in the reader's items and (they are a sample of all) in the
-// index: the rest are found through the text index (indexed), where its
-// list of matches is short, instead of reading every item's tokens (an
-// organ leader's 1,100 items, 45–60 ms on PostgreSQL at a million).
+// The first chunk of a narrow read, and the largest (they double). On
+// SQLite, after narrowProbe items, a term found in fewer than one in
+// narrowRare of them is rare, in the reader's items and (they are a sample
+// of all) in the index: the rest are found through FTS5 (indexed), where
+// its list of matches is short, instead of reading every item's tokens.
 var (
 	narrowChunk    = 64
 	narrowChunkMax = 512

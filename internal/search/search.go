@@ -432,24 +432,18 @@ func (ix *Index) candidates(ctx context.Context, q string, args []any) ([]cand, 
 	if ix.DB.Dialect != store.Postgres {
 		return out, scan(ix.DB.Read)
 	}
-	return out, ix.readTx(ctx, func(tx *sql.Tx) error { return scan(tx) })
-}
-
-// readTx runs fn in a read-only PostgreSQL transaction with sequential
-// scans off (see candidates).
-func (ix *Index) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := ix.DB.Read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
-		return err
+		return nil, err
 	}
-	if err := fn(tx); err != nil {
-		return err
+	if err := scan(tx); err != nil {
+		return nil, err
 	}
-	return tx.Commit()
+	return out, tx.Commit()
 }
 
 // blindQuery maps a query onto the blind index: every token hashed, phrases
