@@ -104,7 +104,9 @@ func Clean(name string, data []byte) (Result, error) {
 	want, known := byExt[ext]
 	switch {
 	case ext == "" && content != nil:
-		name += content.ext // a name without extension gets the content's
+		// a name without extension gets the content's, within the length
+		// limit (a 77-character name became 81, found by FuzzClean)
+		name = CleanName(name + content.ext)
 		want = content
 	case !known:
 		return Result{}, apperr.Invalidf("file", "err.scrub.type", name, Accepted)
