@@ -231,3 +231,72 @@ func TestUnitMoveFollowsInSearch(t *testing.T) {
 		e.check(t, "inspector", search.Params{Q: "补偿款"}, want{})
 	})
 }
+
+// TestJobAnalyzesWhatSearchesIndexed: on PostgreSQL the job takes the
+// statistics of search_docs again once enough rows changed since the last
+// ANALYZE, also when searches' own syncs indexed them and the job found
+// nothing left to do: the search windows are sized by the histogram of
+// keys, which knows nothing of rows written after it.
+func TestJobAnalyzesWhatSearchesIndexed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		if db.Dialect != store.Postgres {
+			return // SQLite walks FTS5 in key order: no windows, no histogram
+		}
+		e := newEnv(t, db)
+		fill(t, e)
+		if _, err := e.ix.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Write.ExecContext(ctx, `ANALYZE search_docs`); err != nil {
+			t.Fatal(err)
+		}
+		ga := unitID(t, db, "k1-ga")
+		now := time.Now().UnixMilli() + 1000
+		for i := range 5 {
+			if _, err := db.Write.ExecContext(ctx, `INSERT INTO problems (number, title, description, source, class, unit_id,
+				start_day, status, created_by, created_at, updated_at) VALUES ($1, '新增噪音', '', 'self_check', 'immediate', $2,
+				'2026-01-01', 'draft', 0, $3, $3)`, "WT-A-"+strconv.Itoa(i), ga, now+int64(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// a search indexes them
+		if res, err := e.ix.Search(ctx, e.p(t, "inspector"), search.Params{Q: "新增噪音"}); err != nil || len(res.Hits) != 5 {
+			t.Fatalf("search before the job: %d hits (%v), want 5", len(res.Hits), err)
+		}
+		var newest int64
+		if err := db.Read.QueryRowContext(ctx, `SELECT MAX(id) FROM search_docs`).Scan(&newest); err != nil {
+			t.Fatal(err)
+		}
+		// the writers report their counts to the statistics a moment later
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			_, since, err := e.ix.KeyHistogram(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if since >= 5 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("rows changed since the ANALYZE: %d, want 5 or more", since)
+			}
+		}
+		top := func() int64 {
+			bounds, _, err := e.ix.KeyHistogram(ctx)
+			if err != nil || len(bounds) == 0 {
+				t.Fatalf("histogram of keys: %v (%v)", bounds, err)
+			}
+			return bounds[len(bounds)-1]
+		}
+		if top() >= newest {
+			t.Fatal("the histogram already holds the new rows")
+		}
+		undo := search.SetGINSettle(1000, 5)
+		defer undo()
+		if n, err := e.ix.Sync(ctx); err != nil || n != 0 {
+			t.Fatalf("job's sync: %d rows (%v), want 0 (the search indexed them)", n, err)
+		}
+		if got := top(); got != newest {
+			t.Errorf("histogram's newest key after the job: %d, want %d (the newest row: analyzed again)", got, newest)
+		}
+	})
+}

@@ -1,5 +1,7 @@
 package search
 
+import "context"
+
 // SetWindows replaces the search windows for a test and returns the undo.
 func SetWindows(w []int) func() {
 	old := searchWindows
@@ -48,4 +50,17 @@ func SetGINSettle(clean, analyze int) func() {
 	c, a := ginCleanAt, ginAnalyzeAt
 	ginCleanAt, ginAnalyzeAt = clean, analyze
 	return func() { ginCleanAt, ginAnalyzeAt = c, a }
+}
+
+// WindowStart is keyHistogram.start for a histogram of these bounds, rows
+// and rows changed since.
+func WindowStart(bounds []int64, rows float64, since, n int64) (int64, bool) {
+	return keyHistogram{bounds: bounds, rows: rows, since: since}.start(n)
+}
+
+// KeyHistogram reads the index's histogram of keys: its bounds and the
+// rows changed since it was taken.
+func (ix *Index) KeyHistogram(ctx context.Context) ([]int64, int64, error) {
+	h, err := ix.keyHistogram(ctx)
+	return h.bounds, h.since, err
 }

@@ -518,15 +518,23 @@ var (
 // whole until a vacuum moves it into the index: after an import of 100,000
 // items into a million, the job had left 140 pages there and every search
 // took 50 ms more (an officer's 9 → 52 ms) until autovacuum, which waits for
-// a fifth of the table to change. After many rows the statistics are taken
-// again too (the planner judged the new rows by the old ones).
+// a fifth of the table to change. After ginAnalyzeAt rows changed since
+// the last ANALYZE (by this sync, by searches' own syncs, by anyone) the
+// statistics are taken again: the planner judged new rows by the old ones,
+// and the search windows are sized by the histogram of keys (keyHistogram),
+// which knows nothing of rows written since.
 func (ix *Index) ginSettle(ctx context.Context, n int) error {
 	if n >= ginCleanAt {
 		if _, err := ix.DB.Write.ExecContext(ctx, `SELECT gin_clean_pending_list('search_docs_fts')`); err != nil {
 			return err
 		}
 	}
-	if n >= ginAnalyzeAt {
+	var since int64
+	if err := ix.DB.Read.QueryRowContext(ctx, `SELECT COALESCE((SELECT n_mod_since_analyze FROM pg_stat_user_tables
+		WHERE relid = 'search_docs'::regclass), 0)`).Scan(&since); err != nil {
+		return err
+	}
+	if n >= ginAnalyzeAt || since >= int64(ginAnalyzeAt) {
 		_, err := ix.DB.Write.ExecContext(ctx, `ANALYZE search_docs`)
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -167,7 +168,9 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 	loaded := map[ref]doc{}
 	var opened []string     // report numbers opened, for the audit trail
 	var first, newest int64 // the first window's start and its newest time
-	var lastF, got int64    // the last window's span (in spans of the first) and its candidates
+	var lastF, got int64    // the last window's size (in first windows) and its candidates
+	var hist keyHistogram   // read when a search first widens
+	var histRead bool
 	lastF = 1
 	for w := 0; ; w++ {
 		var from int64 // smallest key of the window; 0: the whole index
@@ -182,8 +185,8 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 				from, first = keyAt(t), t
 			}
 		case first > 0:
-			// wider windows by time, in spans of the first (counting tens
-			// of thousands of entries costs more than the window saves:
+			// wider windows, in multiples of the first (counting tens of
+			// thousands of entries costs more than the window saves:
 			// PostgreSQL checks each one's visibility): as many as the
 			// candidates found so far say are needed for the page, half
 			// as many again, at least twice the last, at most the size of
@@ -199,7 +202,20 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 				f = min(f, max(2*lastF, (lastF*3*need+2*got-1)/(2*got)))
 			}
 			if f > lastF {
-				if t := newest - max(newest-first, 1)*f; t > 0 {
+				// the key of about the f·windows[0]-th newest document by
+				// PostgreSQL's histogram of keys; where it cannot tell (no
+				// ANALYZE yet, or the window lies among rows changed since),
+				// the time f spans of the first window back
+				if !histRead {
+					h, err := ix.keyHistogram(ctx)
+					if err != nil {
+						return res, err
+					}
+					hist, histRead = h, true
+				}
+				if k, ok := hist.start(f * int64(windows[0])); ok {
+					from = k
+				} else if t := newest - max(newest-first, 1)*f; t > 0 {
 					from = keyAt(t)
 				}
 				lastF = f
@@ -390,6 +406,67 @@ func (ix *Index) windowStart(ctx context.Context, n int) (int64, bool, error) {
 		return 0, false, nil
 	}
 	return t, err == nil, err
+}
+
+// keyHistogram is PostgreSQL's picture of the index's keys from its last
+// ANALYZE: bounds splitting a sample of search_docs.id into buckets of
+// equal counts (pg_stats), the rows then (reltuples) and the rows changed
+// since (n_mod_since_analyze). The wider windows are sized by it: keys
+// are times, and after an import of 100,000 items in a minute a multiple
+// of the first window's time span still held only imported items (a
+// common term absent from them then fell through to the whole index:
+// seconds). A window's start is any key (the hits do not depend on it):
+// a stale picture costs time, never a hit.
+type keyHistogram struct {
+	bounds []int64 // ascending
+	rows   float64
+	since  int64
+}
+
+// keyHistogram reads the histogram; empty where there is none (no ANALYZE
+// yet, or SQLite).
+func (ix *Index) keyHistogram(ctx context.Context) (keyHistogram, error) {
+	var h keyHistogram
+	if ix.DB.Dialect != store.Postgres {
+		return h, nil
+	}
+	var bounds sql.NullString
+	err := ix.DB.Read.QueryRowContext(ctx, `SELECT s.histogram_bounds::text, c.reltuples, COALESCE(u.n_mod_since_analyze, 0)
+		FROM pg_class c
+		JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = 'search_docs' AND s.attname = 'id'
+		LEFT JOIN pg_stat_user_tables u ON u.relid = c.oid
+		WHERE c.oid = 'search_docs'::regclass`).Scan(&bounds, &h.rows, &h.since)
+	if errors.Is(err, sql.ErrNoRows) || !bounds.Valid {
+		return keyHistogram{}, nil
+	}
+	if err != nil {
+		return h, err
+	}
+	for _, f := range strings.Split(strings.Trim(bounds.String, "{}"), ",") {
+		k, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return keyHistogram{}, nil // not keys: size by time
+		}
+		h.bounds = append(h.bounds, k)
+	}
+	return h, nil
+}
+
+// start is the smallest key of a window of about the n newest documents (0:
+// the whole index). ok is false where the histogram cannot tell: none, or
+// n within the rows changed since it was taken (they are newer than its
+// bounds, keys being times, but where among them is unknown).
+func (h keyHistogram) start(n int64) (int64, bool) {
+	buckets := len(h.bounds) - 1
+	if buckets < 1 || h.rows < 1 || n <= h.since {
+		return 0, false
+	}
+	// buckets from the top holding the rest of the window
+	k := math.Ceil(float64(n-h.since) * float64(buckets) / h.rows)
+	if k >= float64(buckets) {
+		return 0, true
+	}
+	return h.bounds[buckets-int(k)], true
 }
 
 // ref is an item: its kind and id.

@@ -476,39 +476,90 @@ func TestSearchWindows(t *testing.T) {
 		if err != nil || len(res.Hits) != 2 || res.Hits[0].ID != 900_001+1<<19 {
 			t.Fatalf("colliding keys: %+v %v", res.Hits, err)
 		}
-		for _, who := range []string{"inspector", "jj-county", "jj-court", "ga-handler"} {
-			for _, sp := range []search.Params{{Q: "拆迁"}, {Q: "噪音", Limit: 3}, {Q: "拆迁", Limit: 5}, {Q: "A3区"},
-				{Q: "收费", Limit: 4}, {Q: "拆迁补偿"}, {Q: "一米阳光", Limit: 1}, {Q: "迁", Limit: 7}} {
-				undo, undoN := search.SetWindows(nil), search.SetNarrow(0)
-				whole, err := e.ix.Search(ctx, e.p(t, who), sp)
-				undo()
-				undoN()
-				if err != nil {
-					t.Fatal(err)
-				}
-				// windows (PostgreSQL), and the reader's own items searched
-				// first for no kind, the kinds of which he sees at most 3
-				// items (a mix), every kind
-				// (narrow reads through the units in reach, or scanning the
-				// table when small)
-				for _, narrow := range []int{0, 3, 1 << 20} {
-					for _, w := range [][]int{nil, {1}, {2, 5}, {3, 8, 20}} {
-						undo, undoN, undoS := search.SetWindows(w), search.SetNarrow(narrow), search.SetSmallTable(len(w)%2*1<<20)
-						got, err := e.ix.Search(ctx, e.p(t, who), sp)
-						undo()
-						undoN()
-						undoS()
-						if err != nil {
-							t.Fatal(err)
-						}
-						if !slices.EqualFunc(got.Hits, whole.Hits, func(a, b search.Hit) bool { return a.Type == b.Type && a.ID == b.ID }) ||
-							got.More != whole.More || got.SealedSkipped != whole.SealedSkipped {
-							t.Errorf("%s %+v windows %v narrow %d: got %d hits (more %v), whole index %d (more %v)",
-								who, sp, w, narrow, len(got.Hits), got.More, len(whole.Hits), whole.More)
-						}
+		// windows sized by time (no statistics yet), then on PostgreSQL by
+		// the histogram of keys an ANALYZE takes
+		compareWindows(t, e)
+		if db.Dialect == store.Postgres {
+			if _, err := db.Write.ExecContext(ctx, `ANALYZE search_docs`); err != nil {
+				t.Fatal(err)
+			}
+			bounds, _, err := e.ix.KeyHistogram(ctx)
+			if err != nil || len(bounds) < 20 || !slices.IsSorted(bounds) {
+				t.Fatalf("histogram of keys after ANALYZE: %v (%v), want 20 or more ascending bounds", bounds, err)
+			}
+			compareWindows(t, e)
+		}
+	})
+}
+
+// compareWindows checks that a search with windows and narrow reads of
+// every kind gives the hits of a search of the whole index.
+func compareWindows(t *testing.T, e *env) {
+	t.Helper()
+	for _, who := range []string{"inspector", "jj-county", "jj-court", "ga-handler"} {
+		for _, sp := range []search.Params{{Q: "拆迁"}, {Q: "噪音", Limit: 3}, {Q: "拆迁", Limit: 5}, {Q: "A3区"},
+			{Q: "收费", Limit: 4}, {Q: "拆迁补偿"}, {Q: "一米阳光", Limit: 1}, {Q: "迁", Limit: 7}} {
+			undo, undoN := search.SetWindows(nil), search.SetNarrow(0)
+			whole, err := e.ix.Search(ctx, e.p(t, who), sp)
+			undo()
+			undoN()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// windows (PostgreSQL), and the reader's own items searched
+			// first for no kind, the kinds of which he sees at most 3
+			// items (a mix), every kind
+			// (narrow reads through the units in reach, or scanning the
+			// table when small)
+			for _, narrow := range []int{0, 3, 1 << 20} {
+				for _, w := range [][]int{nil, {1}, {2, 5}, {3, 8, 20}} {
+					undo, undoN, undoS := search.SetWindows(w), search.SetNarrow(narrow), search.SetSmallTable(len(w)%2*1<<20)
+					got, err := e.ix.Search(ctx, e.p(t, who), sp)
+					undo()
+					undoN()
+					undoS()
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !slices.EqualFunc(got.Hits, whole.Hits, func(a, b search.Hit) bool { return a.Type == b.Type && a.ID == b.ID }) ||
+						got.More != whole.More || got.SealedSkipped != whole.SealedSkipped {
+						t.Errorf("%s %+v windows %v narrow %d: got %d hits (more %v), whole index %d (more %v)",
+							who, sp, w, narrow, len(got.Hits), got.More, len(whole.Hits), whole.More)
 					}
 				}
 			}
 		}
-	})
+	}
+}
+
+// TestWindowStart: a window of the n newest documents starts at the bound
+// of the histogram that many rows below the top, counting the rows changed
+// since it was taken as above every bound.
+func TestWindowStart(t *testing.T) {
+	b := []int64{0, 10, 20, 30, 40} // four buckets of 100 rows
+	for _, c := range []struct {
+		bounds   []int64
+		rows     float64
+		since, n int64
+		from     int64
+		ok       bool
+	}{
+		{nil, 0, 0, 100, 0, false},          // no ANALYZE yet
+		{b, 0, 0, 100, 0, false},            // an empty table analyzed
+		{b, 400, 0, 100, 30, true},          // the top bucket
+		{b, 400, 0, 101, 20, true},          // a row more: two
+		{b, 400, 0, 300, 10, true},          // three
+		{b, 400, 0, 400, 0, true},           // all: the whole index
+		{b, 400, 0, 5000, 0, true},          // more than all
+		{b, 400, 50, 50, 0, false},          // among the rows changed since
+		{b, 400, 50, 150, 30, true},         // past them: the top bucket
+		{b, 400, 50, 151, 20, true},         // two
+		{[]int64{7}, 400, 0, 100, 0, false}, // one bound, no bucket
+	} {
+		from, ok := search.WindowStart(c.bounds, c.rows, c.since, c.n)
+		if from != c.from || ok != c.ok {
+			t.Errorf("%v rows %v since %d: window of %d starts at %d (%v), want %d (%v)",
+				c.bounds, c.rows, c.since, c.n, from, ok, c.from, c.ok)
+		}
+	}
 }
