@@ -344,7 +344,9 @@ func (ix *Index) complete(kind string, began int64) {
 // item moved into the reader's reach, never show one outside it (the
 // reach is checked on the source rows). Units are found by updated_at
 // since the 'unit' mark (less Margin), which a move stamps on every unit
-// it moves.
+// it moves. The mark is set by the first write into an empty index (see
+// write; the index is emptied with its marks), so a unit whose path was
+// never recorded is looked at only once it changes after that.
 func (ix *Index) syncUnits(ctx context.Context, size int) (int, error) {
 	var mark, newest int64
 	err := ix.DB.Read.QueryRowContext(ctx, `SELECT mark FROM search_marks WHERE kind = 'unit'`).Scan(&mark)
@@ -829,9 +831,18 @@ func (ix *Index) write(ctx context.Context, kind string, b batchDocs) error {
 			SET id = excluded.id, sealed = excluded.sealed, tokens = excluded.tokens, src_updated = excluded.src_updated`+set, args...); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO search_marks (kind, mark) VALUES ($1, $2)
+		if _, err = tx.ExecContext(ctx, `INSERT INTO search_marks (kind, mark) VALUES ($1, $2)
 			ON CONFLICT (kind) DO UPDATE SET mark = CASE WHEN excluded.mark > search_marks.mark THEN excluded.mark ELSE search_marks.mark END`,
-			kind, mark)
+			kind, mark); err != nil {
+			return err
+		}
+		if ix.DB.Dialect == store.Postgres {
+			// the first rows written into an empty index carry their units'
+			// paths of now: syncUnits need look only at units changed from
+			// here on (less its margin), not re-index every item once more
+			// (a first build of a million items wrote each twice)
+			_, err = tx.ExecContext(ctx, `INSERT INTO search_marks (kind, mark) VALUES ('unit', $1) ON CONFLICT (kind) DO NOTHING`, store.Now())
+		}
 		return err
 	})
 }
