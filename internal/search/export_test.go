@@ -1,6 +1,9 @@
 package search
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // SetWindows replaces the search windows for a test and returns the undo.
 func SetWindows(w []int) func() {
@@ -59,8 +62,11 @@ func WindowStart(bounds []int64, rows float64, since, n int64) (int64, bool) {
 }
 
 // KeyHistogram reads the index's histogram of keys: its bounds and the
-// rows changed since it was taken.
+// rows changed since it was taken. A search reads it again after this.
 func (ix *Index) KeyHistogram(ctx context.Context) ([]int64, int64, error) {
+	ix.hist.Lock()
+	ix.hist.at = time.Time{}
+	ix.hist.Unlock()
 	h, err := ix.keyHistogram(ctx)
 	return h.bounds, h.since, err
 }

@@ -70,6 +70,11 @@ type Index struct {
 		sync.Mutex
 		at map[string]int64
 	}
+	hist struct { // the histogram of keys last read (see histogram)
+		sync.Mutex
+		h  keyHistogram
+		at time.Time
+	}
 }
 
 // New returns the index. blind may be nil.
@@ -532,8 +537,7 @@ func (ix *Index) ginSettle(ctx context.Context, n int) error {
 		}
 	}
 	var since int64
-	if err := ix.DB.Read.QueryRowContext(ctx, `SELECT COALESCE((SELECT n_mod_since_analyze FROM pg_stat_user_tables
-		WHERE relid = 'search_docs'::regclass), 0)`).Scan(&since); err != nil {
+	if err := ix.DB.Read.QueryRowContext(ctx, `SELECT pg_stat_get_mod_since_analyze('search_docs'::regclass)`).Scan(&since); err != nil {
 		return err
 	}
 	if n >= ginAnalyzeAt || since >= int64(ginAnalyzeAt) {

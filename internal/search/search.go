@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/luoshi/luoshi/internal/apperr"
@@ -207,7 +208,7 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 				// ANALYZE yet, or the window lies among rows changed since),
 				// the time f spans of the first window back
 				if !histRead {
-					h, err := ix.keyHistogram(ctx)
+					h, err := ix.histogram(ctx)
 					if err != nil {
 						return res, err
 					}
@@ -423,6 +424,25 @@ type keyHistogram struct {
 	since  int64
 }
 
+// histTTL is how long a process uses the histogram it read (1–2 ms a read
+// of the catalogue; it changes with an ANALYZE, and a stale one costs a
+// widening at most).
+const histTTL = 10 * time.Second
+
+// histogram is keyHistogram, read at most once per histTTL.
+func (ix *Index) histogram(ctx context.Context) (keyHistogram, error) {
+	ix.hist.Lock()
+	defer ix.hist.Unlock()
+	if ix.hist.at.IsZero() || time.Since(ix.hist.at) > histTTL {
+		h, err := ix.keyHistogram(ctx)
+		if err != nil {
+			return h, err
+		}
+		ix.hist.h, ix.hist.at = h, time.Now()
+	}
+	return ix.hist.h, nil
+}
+
 // keyHistogram reads the histogram; empty where there is none (no ANALYZE
 // yet, or SQLite).
 func (ix *Index) keyHistogram(ctx context.Context) (keyHistogram, error) {
@@ -431,10 +451,9 @@ func (ix *Index) keyHistogram(ctx context.Context) (keyHistogram, error) {
 		return h, nil
 	}
 	var bounds sql.NullString
-	err := ix.DB.Read.QueryRowContext(ctx, `SELECT s.histogram_bounds::text, c.reltuples, COALESCE(u.n_mod_since_analyze, 0)
+	err := ix.DB.Read.QueryRowContext(ctx, `SELECT s.histogram_bounds::text, c.reltuples, pg_stat_get_mod_since_analyze(c.oid)
 		FROM pg_class c
 		JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = 'search_docs' AND s.attname = 'id'
-		LEFT JOIN pg_stat_user_tables u ON u.relid = c.oid
 		WHERE c.oid = 'search_docs'::regclass`).Scan(&bounds, &h.rows, &h.since)
 	if errors.Is(err, sql.ErrNoRows) || !bounds.Valid {
 		return keyHistogram{}, nil
