@@ -192,11 +192,6 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 			// candidates found so far say are needed for the page, half
 			// as many again, at least twice the last, at most the size of
 			// this window in searchWindows
-			if newest == 0 {
-				if err := ix.DB.Read.QueryRowContext(ctx, `SELECT MAX(src_updated) FROM search_docs`).Scan(&newest); err != nil {
-					return res, err
-				}
-			}
 			f := int64(max(windows[w]/windows[0], 2))
 			if got > 0 {
 				need := int64(limit + 1)
@@ -216,8 +211,15 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 				}
 				if k, ok := hist.start(f * int64(windows[0])); ok {
 					from = k
-				} else if t := newest - max(newest-first, 1)*f; t > 0 {
-					from = keyAt(t)
+				} else {
+					if newest == 0 {
+						if err := ix.DB.Read.QueryRowContext(ctx, `SELECT MAX(src_updated) FROM search_docs`).Scan(&newest); err != nil {
+							return res, err
+						}
+					}
+					if t := newest - max(newest-first, 1)*f; t > 0 {
+						from = keyAt(t)
+					}
 				}
 				lastF = f
 			}
