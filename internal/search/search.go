@@ -457,11 +457,11 @@ func (ix *Index) keyHistogram(ctx context.Context) (keyHistogram, error) {
 		FROM pg_class c
 		JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = 'search_docs' AND s.attname = 'id'
 		WHERE c.oid = 'search_docs'::regclass`).Scan(&bounds, &h.rows, &h.since)
-	if errors.Is(err, sql.ErrNoRows) || !bounds.Valid {
+	if errors.Is(err, sql.ErrNoRows) {
 		return keyHistogram{}, nil
 	}
-	if err != nil {
-		return h, err
+	if err != nil || !bounds.Valid {
+		return keyHistogram{}, err
 	}
 	for _, f := range strings.Split(strings.Trim(bounds.String, "{}"), ",") {
 		k, err := strconv.ParseInt(f, 10, 64)
