@@ -349,9 +349,8 @@ func (ix *Index) complete(kind string, began int64) {
 // item moved into the reader's reach, never show one outside it (the
 // reach is checked on the source rows). Units are found by updated_at
 // since the 'unit' mark (less Margin), which a move stamps on every unit
-// it moves. The mark is set by the first write into an empty index (see
-// write; the index is emptied with its marks), so a unit whose path was
-// never recorded is looked at only once it changes after that.
+// it moves. A unit's path is recorded when its first items are indexed
+// (write), so one never recorded has nothing indexed to follow it.
 func (ix *Index) syncUnits(ctx context.Context, size int) (int, error) {
 	var mark, newest int64
 	err := ix.DB.Read.QueryRowContext(ctx, `SELECT mark FROM search_marks WHERE kind = 'unit'`).Scan(&mark)
@@ -841,14 +840,38 @@ func (ix *Index) write(ctx context.Context, kind string, b batchDocs) error {
 			return err
 		}
 		if ix.DB.Dialect == store.Postgres {
-			// the first rows written into an empty index carry their units'
-			// paths of now: syncUnits need look only at units changed from
-			// here on (less its margin), not re-index every item once more
-			// (a first build of a million items wrote each twice)
-			_, err = tx.ExecContext(ctx, `INSERT INTO search_marks (kind, mark) VALUES ('unit', $1) ON CONFLICT (kind) DO NOTHING`, store.Now())
+			// the path a unit's items were first indexed with, for syncUnits
+			// (see unitPaths)
+			err = store.InsertRows(ctx, tx, ix.DB.Dialect, `INSERT INTO search_unit_paths (unit_id, path) VALUES `,
+				` ON CONFLICT (unit_id) DO NOTHING`, unitPaths(docs), 1000)
 		}
 		return err
 	})
+}
+
+// unitPaths are the units of docs with the path each was read with, once
+// each. Recorded when a unit's first items are indexed, kept until
+// syncUnits re-indexes them all under a new path: a unit whose path was
+// never recorded has no items indexed under another path, so syncUnits
+// leaves it alone. (Without, a first build found every unit unrecorded
+// and wrote every item a second time: a million items, 2,000,000 rows.)
+func unitPaths(docs []doc) [][]any {
+	var out [][]any
+	seen := map[string]bool{}
+	for i := range docs {
+		path := docs[i].UnitPath
+		if path == "" || seen[path] {
+			continue
+		}
+		seen[path] = true
+		parts := strings.Split(strings.Trim(path, "/"), "/")
+		id, err := strconv.ParseInt(parts[len(parts)-1], 10, 64)
+		if err != nil {
+			continue // not a unit path: no lexemes were made of it either
+		}
+		out = append(out, []any{id, path})
+	}
+	return out
 }
 
 // The key of an index row (search_docs.id, the FTS5 rowid on SQLite) is
