@@ -3,6 +3,8 @@ package search
 import (
 	"context"
 	"time"
+
+	"github.com/luoshi/luoshi/internal/text"
 )
 
 // SetWindows replaces the search windows for a test and returns the undo.
@@ -69,4 +71,25 @@ func (ix *Index) KeyHistogram(ctx context.Context) ([]int64, int64, error) {
 	ix.hist.Unlock()
 	h, err := ix.keyHistogram(ctx)
 	return h.bounds, h.since, err
+}
+
+// Walkable reports whether a search for q would walk the index (walk)
+// by the histogram the index reads now.
+func (ix *Index) Walkable(ctx context.Context, q string) (bool, error) {
+	ix.hist.Lock()
+	ix.hist.at = time.Time{}
+	ix.hist.Unlock()
+	h, err := ix.histogram(ctx)
+	if err != nil {
+		return false, err
+	}
+	return h.walkable(ginLoose(text.ParseQuery(q))), nil
+}
+
+// SetWalkFreq replaces walkFreq (above 1: no query is walked) for a test
+// and returns the undo.
+func SetWalkFreq(f float64) func() {
+	old := walkFreq
+	walkFreq = f
+	return func() { walkFreq = old }
 }

@@ -145,6 +145,19 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 		if err != nil {
 			return res, err
 		}
+		if !ok && ix.DB.Dialect == store.Postgres && k != "report" && scopeQuery(k, p, unitPath) == "" {
+			// a whole tree and a common term: walked newest first (walk)
+			h, err := ix.histogram(ctx)
+			if err != nil {
+				return res, err
+			}
+			if h.walkable(loose) {
+				if cs, err = ix.walk(ctx, k, p, loose, unitPath, need); err != nil {
+					return res, err
+				}
+				ok = true
+			}
+		}
 		if !ok {
 			broad[k] = true
 		}
@@ -316,13 +329,17 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 type ginQuery struct {
 	tsq, heads string
 	phrase     bool
+	// lexemes: every lexeme a match must hold (nil when some token is a
+	// longer prefix: those have no one lexeme), for walkable
+	lexemes []string
 }
 
 // ginLoose is q for the GIN index (ginQuery).
 func ginLoose(q text.Query) ginQuery {
 	var g ginQuery
 	var plain text.Query
-	var heads []string
+	var heads, lexemes []string
+	unknown := false
 	for _, t := range q.Terms {
 		g.phrase = g.phrase || len(t.Tokens) > 1
 		for i, tok := range t.Tokens {
@@ -330,13 +347,22 @@ func ginLoose(q text.Query) ginQuery {
 			if _, n := utf8.DecodeRuneInString(tok); prefix && n == len(tok) {
 				// one character (a Han one from ParseQuery): its head
 				heads = append(heads, "'"+headMark+tok+"'")
+				lexemes = append(lexemes, headMark+tok)
 				continue
+			}
+			if prefix {
+				unknown = true
+			} else {
+				lexemes = append(lexemes, tok)
 			}
 			// a longer prefix (a word, from ParseContains) has few lexemes
 			plain.Terms = append(plain.Terms, text.Term{Tokens: []string{tok}, Prefix: prefix})
 		}
 	}
 	g.tsq, g.heads = plain.TSQuery(), strings.Join(heads, " & ")
+	if !unknown {
+		g.lexemes = lexemes
+	}
 	return g
 }
 
@@ -424,6 +450,10 @@ type keyHistogram struct {
 	bounds []int64 // ascending
 	rows   float64
 	since  int64
+	// the share of documents holding each of the most common lexemes
+	// (pg_stats' most_common_elems of tsv: about the 1,000 commonest,
+	// each in some 5% or more), for walkable
+	common map[string]float64
 }
 
 // histTTL is how long a process uses the histogram it read (1–2 ms a read
@@ -470,7 +500,45 @@ func (ix *Index) keyHistogram(ctx context.Context) (keyHistogram, error) {
 		}
 		h.bounds = append(h.bounds, k)
 	}
-	return h, nil
+	// the frequencies array ends with three summary numbers (no lexeme)
+	rows, err := ix.DB.Read.QueryContext(ctx, `SELECT u.e, u.f FROM pg_stats s,
+		unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(e, f)
+		WHERE s.schemaname = current_schema() AND s.tablename = 'search_docs' AND s.attname = 'tsv' AND u.e IS NOT NULL`)
+	if err != nil {
+		return keyHistogram{}, err
+	}
+	defer rows.Close()
+	h.common = map[string]float64{}
+	for rows.Next() {
+		var e string
+		var f float64
+		if err := rows.Scan(&e, &f); err != nil {
+			return keyHistogram{}, err
+		}
+		h.common[e] = f
+	}
+	return h, rows.Err()
+}
+
+// walkFreq is the share of documents a query must be expected to match
+// (its lexemes' shares multiplied) to be walked: a walk then reads about
+// top/walkFreq index rows (420 for a page of 20) where GIN reads the
+// whole posting lists and joins every match in the window.
+var walkFreq = 0.05
+
+// walkable reports whether the index holds g commonly enough to walk it
+// (walk): every lexeme among the most common, no phrase (whose adjacency
+// the share does not tell: "小区 停车位" holds common bigrams, never
+// adjacent).
+func (h keyHistogram) walkable(g ginQuery) bool {
+	if g.phrase || len(g.lexemes) == 0 {
+		return false
+	}
+	share := 1.0
+	for _, l := range g.lexemes {
+		share *= h.common[l]
+	}
+	return share >= walkFreq
 }
 
 // start is the smallest key of a window of about the n newest documents (0:
@@ -488,6 +556,31 @@ func (h keyHistogram) start(n int64) (int64, bool) {
 		return 0, true
 	}
 	return h.bounds[buckets-int(k)], true
+}
+
+// walk reads the newest top matches of g among kind's items in p's reach
+// (a whole tree) by walking the index newest first on its key, each row's
+// tsvector tested and joined, stopping at top: what a branch of the
+// windows finds, without reading whole posting lists. For a common term
+// (walkable) the windows cost the join of every match in the window:
+// after an import of 100,000 items without the term, the window that
+// reached past them held 300,000 matches of 区 (3 s); the walk reads the
+// import's rows and a few more (100–150 ms).
+func (ix *Index) walk(ctx context.Context, kind string, p *org.Principal, g ginQuery, unitPath string, top int) ([]cand, error) {
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	sc, ok := scopeOf(true, false, kind, p, arg)
+	if !ok {
+		return nil, nil
+	}
+	where := sc.cond
+	if unitPath != "" {
+		where += ` AND ` + sc.within(unitPath)
+	}
+	q := `SELECT sd.id, sd.kind, sd.ref_id FROM search_docs sd JOIN ` + sc.table + ` ON r.id = sd.ref_id ` + sc.unitJoin +
+		` WHERE sd.` + g.cond(arg, "") + ` AND sd.kind = ` + arg(kind) + ` AND ` + where +
+		` ORDER BY sd.id DESC LIMIT ` + strconv.Itoa(top)
+	return ix.query(ctx, q, args, true)
 }
 
 // ref is an item: its kind and id.
@@ -509,6 +602,12 @@ type cand struct {
 // for a common term it prefers a full scan (or a walk of the time index)
 // to the GIN index — a second instead of milliseconds on 20,000 items.
 func (ix *Index) candidates(ctx context.Context, q string, args []any) ([]cand, error) {
+	return ix.query(ctx, q, args, false)
+}
+
+// query runs a candidate query; walk (PostgreSQL) turns bitmap scans off
+// too, so the index is walked on its key (see walk).
+func (ix *Index) query(ctx context.Context, q string, args []any, walk bool) ([]cand, error) {
 	var out []cand
 	scan := func(qr interface {
 		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
@@ -537,6 +636,11 @@ func (ix *Index) candidates(ctx context.Context, q string, args []any) ([]cand, 
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
 		return nil, err
+	}
+	if walk {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_bitmapscan = off`); err != nil {
+			return nil, err
+		}
 	}
 	if err := scan(tx); err != nil {
 		return nil, err

@@ -86,6 +86,7 @@ func newEnv(t testing.TB, db *store.DB) *env {
 		{Username: "jj-county", Name: "纪检丙", UnitCode: "k1", Roles: []org.RoleGrant{{Role: "discipline"}}},
 		{Username: "inspector", Name: "督察甲", UnitCode: "k1", Roles: []org.RoleGrant{{Role: "inspector"}}},
 		{Username: "inspector-c2", Name: "督察乙", UnitCode: "c2", Roles: []org.RoleGrant{{Role: "inspector"}}},
+		{Username: "inspector-qh", Name: "督察丙", UnitCode: "qh", Roles: []org.RoleGrant{{Role: "inspector"}}},
 		{Username: "judge", Name: "孙法官", UnitCode: "k1-court-xs", Roles: []org.RoleGrant{{Role: "officer"}}},
 		{Username: "ga-handler", Name: "李承办", UnitCode: "c2", Roles: []org.RoleGrant{{Role: "officer"}}},
 	} {
@@ -487,6 +488,13 @@ func TestSearchWindows(t *testing.T) {
 			if err != nil || len(bounds) < 20 || !slices.IsSorted(bounds) {
 				t.Fatalf("histogram of keys after ANALYZE: %v (%v), want 20 or more ascending bounds", bounds, err)
 			}
+			// the fixture's commonest terms are walked (the inspector's
+			// reach is the whole tree), a phrase and a rare term are not
+			for q, want := range map[string]bool{"拆迁": true, "迁": true, `"拆迁 噪音"`: false, "一米阳光": false} {
+				if got, err := e.ix.Walkable(ctx, q); err != nil || got != want {
+					t.Errorf("walkable(%s) = %v (%v), want %v", q, got, err, want)
+				}
+			}
 			compareWindows(t, e)
 		}
 	})
@@ -496,13 +504,15 @@ func TestSearchWindows(t *testing.T) {
 // every kind gives the hits of a search of the whole index.
 func compareWindows(t *testing.T, e *env) {
 	t.Helper()
-	for _, who := range []string{"inspector", "jj-county", "jj-court", "ga-handler"} {
+	for _, who := range []string{"inspector-qh", "inspector", "jj-county", "jj-court", "ga-handler"} {
 		for _, sp := range []search.Params{{Q: "拆迁"}, {Q: "噪音", Limit: 3}, {Q: "拆迁", Limit: 5}, {Q: "A3区"},
 			{Q: "收费", Limit: 4}, {Q: "拆迁补偿"}, {Q: "一米阳光", Limit: 1}, {Q: "迁", Limit: 7}} {
-			undo, undoN := search.SetWindows(nil), search.SetNarrow(0)
+			// the whole index through GIN, no walk
+			undo, undoN, undoW := search.SetWindows(nil), search.SetNarrow(0), search.SetWalkFreq(2)
 			whole, err := e.ix.Search(ctx, e.p(t, who), sp)
 			undo()
 			undoN()
+			undoW()
 			if err != nil {
 				t.Fatal(err)
 			}
