@@ -152,10 +152,11 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 				return res, err
 			}
 			if h.walkable(loose) {
-				if cs, err = ix.walk(ctx, k, p, loose, unitPath, need); err != nil {
+				ws, walked, err := ix.walk(ctx, k, p, loose, unitPath, need)
+				if err != nil {
 					return res, err
 				}
-				ok = true
+				cs, ok = ws, walked
 			}
 		}
 		if !ok {
@@ -566,12 +567,17 @@ func (h keyHistogram) start(n int64) (int64, bool) {
 // after an import of 100,000 items without the term, the window that
 // reached past them held 300,000 matches of 区 (3 s); the walk reads the
 // import's rows and a few more (100–150 ms).
-func (ix *Index) walk(ctx context.Context, kind string, p *org.Principal, g ginQuery, unitPath string, top int) ([]cand, error) {
+//
+// A walk stops after walkTimeout (ok false: the kind goes through the
+// windows): a term common in the index but absent from a long run of the
+// newest documents would be walked through all of it, some 100 µs a row
+// read from disk (700,000 rows: 74 s).
+func (ix *Index) walk(ctx context.Context, kind string, p *org.Principal, g ginQuery, unitPath string, top int) ([]cand, bool, error) {
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	sc, ok := scopeOf(true, false, kind, p, arg)
 	if !ok {
-		return nil, nil
+		return nil, true, nil
 	}
 	where := sc.cond
 	if unitPath != "" {
@@ -580,8 +586,16 @@ func (ix *Index) walk(ctx context.Context, kind string, p *org.Principal, g ginQ
 	q := `SELECT sd.id, sd.kind, sd.ref_id FROM search_docs sd JOIN ` + sc.table + ` ON r.id = sd.ref_id ` + sc.unitJoin +
 		` WHERE sd.` + g.cond(arg, "") + ` AND sd.kind = ` + arg(kind) + ` AND ` + where +
 		` ORDER BY sd.id DESC LIMIT ` + strconv.Itoa(top)
-	return ix.query(ctx, q, args, true)
+	cs, err := ix.query(ctx, q, args, true)
+	if err != nil && ctx.Err() == nil && store.IsCanceled(err) {
+		return nil, false, nil
+	}
+	return cs, err == nil, err
 }
+
+// walkTimeout is how long a walk may take before the windows are used
+// instead (walks measured: 2–150 ms).
+var walkTimeout = 250 * time.Millisecond
 
 // ref is an item: its kind and id.
 type ref struct {
@@ -639,6 +653,9 @@ func (ix *Index) query(ctx context.Context, q string, args []any, walk bool) ([]
 	}
 	if walk {
 		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_bitmapscan = off`); err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = `+strconv.FormatInt(max(walkTimeout.Milliseconds(), 1), 10)); err != nil {
 			return nil, err
 		}
 	}

@@ -49,3 +49,10 @@ func Unreachable(err error) bool {
 	}
 	return false
 }
+
+// IsCanceled reports whether err is PostgreSQL's cancel of a statement
+// (SQLSTATE 57014): its statement_timeout ran out, or it was cancelled.
+func IsCanceled(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "57014"
+}
