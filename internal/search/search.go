@@ -184,8 +184,6 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 	var opened []string     // report numbers opened, for the audit trail
 	var first, newest int64 // the first window's start and its newest time
 	var lastF, got int64    // the last window's size (in first windows) and its candidates
-	var hist keyHistogram   // read when a search first widens
-	var histRead bool
 	lastF = 1
 	for w := 0; ; w++ {
 		var from int64 // smallest key of the window; 0: the whole index
@@ -216,12 +214,9 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 				// PostgreSQL's histogram of keys; where it cannot tell (no
 				// ANALYZE yet, or the window lies among rows changed since),
 				// the time f spans of the first window back
-				if !histRead {
-					h, err := ix.histogram(ctx)
-					if err != nil {
-						return res, err
-					}
-					hist, histRead = h, true
+				hist, err := ix.histogram(ctx)
+				if err != nil {
+					return res, err
 				}
 				if k, ok := hist.start(f * int64(windows[0])); ok {
 					from = k
