@@ -864,8 +864,7 @@ func unitPaths(docs []doc) [][]any {
 			continue
 		}
 		seen[path] = true
-		parts := strings.Split(strings.Trim(path, "/"), "/")
-		id, err := strconv.ParseInt(parts[len(parts)-1], 10, 64)
+		id, err := strconv.ParseInt(pathUnit(path), 10, 64)
 		if err != nil {
 			continue // not a unit path: no lexemes were made of it either
 		}

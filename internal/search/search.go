@@ -378,6 +378,12 @@ func (g ginQuery) cond(arg func(any) string, scope string) string {
 	return "tsv @@ (" + strings.Join(parts, " && ") + ")"
 }
 
+// pathUnit is the id of the unit a materialized path ("/1/7/") ends in.
+func pathUnit(path string) string {
+	path = strings.Trim(path, "/")
+	return path[strings.LastIndexByte(path, '/')+1:]
+}
+
 // scopeQuery is the tsquery of the scope lexemes (scopeLexemes) of p's
 // reach over a ledger kind, ANDed with unitPath's unit when set; "" when
 // there is nothing to narrow: reports (their reach has its own rules), or
@@ -387,10 +393,7 @@ func scopeQuery(kind string, p *org.Principal, unitPath string) string {
 	if kind == "report" {
 		return ""
 	}
-	last := func(path string) string {
-		ids := strings.Split(strings.Trim(path, "/"), "/")
-		return "'" + headMark + "u" + ids[len(ids)-1] + "'"
-	}
+	last := func(path string) string { return "'" + headMark + "u" + pathUnit(path) + "'" }
 	var or []string
 	whole := false
 	for _, path := range org.ScopePaths(p, org.ProblemRead) {

@@ -505,14 +505,19 @@ func TestSearchWindows(t *testing.T) {
 func compareWindows(t *testing.T, e *env) {
 	t.Helper()
 	for _, who := range []string{"inspector-qh", "inspector", "jj-county", "jj-court", "ga-handler"} {
+		// a search with settings made by the caller, undone after it
+		searchWith := func(sp search.Params, undo ...func()) (search.Result, error) {
+			defer func() {
+				for _, u := range undo {
+					u()
+				}
+			}()
+			return e.ix.Search(ctx, e.p(t, who), sp)
+		}
 		for _, sp := range []search.Params{{Q: "拆迁"}, {Q: "噪音", Limit: 3}, {Q: "拆迁", Limit: 5}, {Q: "A3区"},
 			{Q: "收费", Limit: 4}, {Q: "拆迁补偿"}, {Q: "一米阳光", Limit: 1}, {Q: "迁", Limit: 7}} {
 			// the whole index through GIN, no walk
-			undo, undoN, undoW := search.SetWindows(nil), search.SetNarrow(0), search.SetWalkFreq(2)
-			whole, err := e.ix.Search(ctx, e.p(t, who), sp)
-			undo()
-			undoN()
-			undoW()
+			whole, err := searchWith(sp, search.SetWindows(nil), search.SetNarrow(0), search.SetWalkFreq(2))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -523,11 +528,7 @@ func compareWindows(t *testing.T, e *env) {
 			// table when small)
 			for _, narrow := range []int{0, 3, 1 << 20} {
 				for _, w := range [][]int{nil, {1}, {2, 5}, {3, 8, 20}} {
-					undo, undoN, undoS := search.SetWindows(w), search.SetNarrow(narrow), search.SetSmallTable(len(w)%2*1<<20)
-					got, err := e.ix.Search(ctx, e.p(t, who), sp)
-					undo()
-					undoN()
-					undoS()
+					got, err := searchWith(sp, search.SetWindows(w), search.SetNarrow(narrow), search.SetSmallTable(len(w)%2*1<<20))
 					if err != nil {
 						t.Fatal(err)
 					}
