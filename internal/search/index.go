@@ -819,7 +819,10 @@ func (ix *Index) write(ctx context.Context, kind string, b batchDocs) error {
 				if !d.Sealed {
 					h = heads(cols[i])
 				}
-				v += ", " + arg(strings.TrimSpace(h+" "+scopeLexemes(&d)))
+				// time lexemes of the key's time (keys[i]>>keyShift: d.Updated
+				// as the key holds it), for the windows (timelex.go)
+				lex := strings.Join(timeLexemes(keys[i]>>keyShift), " ")
+				v += ", " + arg(strings.TrimSpace(h+" "+scopeLexemes(&d)+" "+lex))
 			}
 			vals = append(vals, v+")")
 		}

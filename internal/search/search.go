@@ -703,7 +703,13 @@ func (ix *Index) branch(kind string, p *org.Principal, expr string, loose ginQue
 	if ix.DB.Dialect == store.Postgres {
 		// the matches first, fenced (OFFSET 0) so the planner cannot walk
 		// another index and test each row's tsvector instead
-		from := `(SELECT id, kind, ref_id, tsv FROM search_docs WHERE ` + loose.cond(arg, scopeQuery(kind, p, unitPath))
+		lexemes := scopeQuery(kind, p, unitPath)
+		if fromKey > 0 {
+			// the window's blocks of time (timeCover), so that GIN reads
+			// the window's entries and skips the rest of the term's
+			lexemes = strings.TrimPrefix(lexemes+" & "+timeQuery(fromKey>>keyShift), " & ")
+		}
+		from := `(SELECT id, kind, ref_id, tsv FROM search_docs WHERE ` + loose.cond(arg, lexemes)
 		if fromKey > 0 {
 			from += ` AND id >= ` + arg(fromKey)
 		}

@@ -454,11 +454,25 @@ func TestSearchWindows(t *testing.T) {
 		fill(t, e)
 		ga := unitID(t, db, "k1-ga")
 		now := time.Now().UnixMilli()
-		for i := range 40 {
-			title := []string{"拆迁噪音", "停车收费", "A3区拆迁", "噪音扰民"}[i%4]
+		// Stamped ahead of the fixture's other items (as by a clock ahead),
+		// so that the windows start among them: two items, an hour later
+		// than a run of 32 (a window of 20 starts in that run's block of
+		// time and must still hold the two: timeCover), then items ever
+		// further apart (i³ × 7.9 s, over 45 days), so that windows span
+		// blocks of several sizes
+		ahead := now + 60*86_400_000
+		titles := []string{"拆迁噪音", "停车收费", "A3区拆迁", "噪音扰民"}
+		for i := range 80 {
+			title, at := titles[i%4], ahead-3_600_000-int64(i)
+			switch {
+			case i < 2:
+				title, at = titles[2*i], ahead-int64(i)
+			case i >= 34:
+				at -= int64(i*i*i) * 7919
+			}
 			if _, err := db.Write.ExecContext(ctx, `INSERT INTO problems (number, title, description, source, class, unit_id,
 				start_day, status, created_by, created_at, updated_at) VALUES ($1, $2, '', 'self_check', 'immediate', $3,
-				'2026-01-01', 'draft', 0, $4, $4)`, "WT-W-"+strconv.Itoa(i), title, ga, now-int64(i%7)*1000); err != nil {
+				'2026-01-01', 'draft', 0, $4, $4)`, "WT-W-"+strconv.Itoa(i), title, ga, at); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -470,8 +484,16 @@ func TestSearchWindows(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// stamped in the past: indexed by a full sync, as a first build
+		if _, err := db.Write.ExecContext(ctx, `DELETE FROM search_marks`); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := e.ix.Sync(ctx); err != nil {
 			t.Fatal(err)
+		}
+		var old int
+		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_docs WHERE src_updated < $1`, ahead-86_400_000).Scan(&old); err != nil || old < 40 {
+			t.Fatalf("%d items older than a day indexed (%v), want 40 or more", old, err)
 		}
 		res, err := e.ix.Search(ctx, e.p(t, "inspector"), search.Params{Q: "同一毫秒"})
 		if err != nil || len(res.Hits) != 2 || res.Hits[0].ID != 900_001+1<<19 {
