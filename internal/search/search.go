@@ -711,7 +711,11 @@ func (ix *Index) branch(kind string, p *org.Principal, expr string, loose ginQue
 		}
 		from := `(SELECT id, kind, ref_id, tsv FROM search_docs WHERE ` + loose.cond(arg, lexemes)
 		if fromKey > 0 {
-			from += ` AND id >= ` + arg(fromKey)
+			// checked on the rows GIN found (id + 0: not through the key
+			// index): the planner, taking a rare term for 5,000 matches,
+			// read the keys of the whole window into a second bitmap to
+			// AND with GIN's (400,000 keys: 50–100 ms, for one match)
+			from += ` AND id + 0 >= ` + arg(fromKey)
 		}
 		from += ` OFFSET 0) sd`
 		match := "TRUE"
