@@ -252,8 +252,11 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 		var cands []cand
 		if len(branches) > 0 {
 			var err error
-			cands, err = ix.candidates(ctx, strings.Join(branches, "\nUNION ALL\n")+
-				"\nORDER BY key DESC LIMIT "+strconv.Itoa(candidateCap), args)
+			union := strings.Join(branches, "\nUNION ALL\n")
+			if ix.DB.Dialect == store.Postgres {
+				union = "SELECT * FROM (" + union + ") c" // each branch has its own ORDER BY
+			}
+			cands, err = ix.candidates(ctx, union+"\nORDER BY key DESC LIMIT "+strconv.Itoa(candidateCap), args)
 			if err != nil {
 				return res, err
 			}
@@ -646,7 +649,11 @@ func (ix *Index) query(ctx context.Context, q string, args []any, walk bool) ([]
 		return nil, err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+	// work_mem: GIN's matches of a common term in a wide window (40,000)
+	// overflowed the default 4 MB bitmap, which then keeps pages, not rows,
+	// and every row of those pages had its tsvector read to recheck the
+	// query: 9 s for A3区 where the exact bitmap needs a few MB more
+	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL work_mem = '32MB'`); err != nil {
 		return nil, err
 	}
 	if walk {
@@ -717,13 +724,18 @@ func (ix *Index) branch(kind string, p *org.Principal, expr string, loose ginQue
 			// AND with GIN's (400,000 keys: 50–100 ms, for one match)
 			from += ` AND id + 0 >= ` + arg(fromKey)
 		}
-		from += ` OFFSET 0) sd`
+		// sorted newest first inside the fence (the rows GIN found carry
+		// their tsvector unread), so that the phrase, the join and the
+		// reach are checked in key order and stop at top: before, every
+		// match in the window was joined to its item and unit, and for a
+		// phrase every one's tsvector read (A3区 after an import: 40,000)
+		from += ` AND kind = ` + arg(kind) + ` ORDER BY id DESC OFFSET 0) sd`
 		match := "TRUE"
 		if loose.phrase {
 			match = `sd.tsv @@ to_tsquery('simple', ` + arg(expr) + `)`
 		}
-		return `SELECT sd.id AS key, sd.kind AS kind, sd.ref_id AS ref_id FROM ` + from + ` JOIN ` + sc.table + ` ON r.id = sd.ref_id ` +
-			sc.unitJoin + ` WHERE ` + match + ` AND sd.kind = ` + arg(kind) + ` AND ` + where, true
+		return `(SELECT sd.id AS key, sd.kind AS kind, sd.ref_id AS ref_id FROM ` + from + ` JOIN ` + sc.table + ` ON r.id = sd.ref_id ` +
+			sc.unitJoin + ` WHERE ` + match + ` AND ` + where + ` ORDER BY sd.id DESC LIMIT ` + strconv.Itoa(top) + `)`, true
 	}
 	// SQLite: FTS5 is the outer loop (CROSS JOIN fixes the order), walked
 	// from the newest rowid; each row is joined to its source and unit and
