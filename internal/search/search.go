@@ -652,8 +652,12 @@ func (ix *Index) query(ctx context.Context, q string, args []any, walk bool) ([]
 	// work_mem: GIN's matches of a common term in a wide window (40,000)
 	// overflowed the default 4 MB bitmap, which then keeps pages, not rows,
 	// and every row of those pages had its tsvector read to recheck the
-	// query: 9 s for A3区 where the exact bitmap needs a few MB more
-	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL work_mem = '32MB'`); err != nil {
+	// query: 9 s for A3区 where the exact bitmap needs a few MB more.
+	// No JIT and no parallel workers: a common term's estimated cost
+	// passes jit_above_cost, and compiling took 20–80 ms of a search that
+	// reads a few dozen rows; starting a worker took 20 ms
+	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL work_mem = '32MB';
+		SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0`); err != nil {
 		return nil, err
 	}
 	if walk {
