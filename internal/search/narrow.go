@@ -227,21 +227,22 @@ func (ix *Index) narrow(ctx context.Context, kind string, p *org.Principal, q te
 	if err != nil || !few {
 		return nil, false, err
 	}
+	if ix.DB.Dialect == store.Postgres && scopeQuery(kind, p, unitPath) != "" {
+		return ix.reachGIN(ctx, kind, p, q, unitPath, need)
+	}
 	keys, ok, err := ix.scopeKeys(ctx, kind, p, unitPath, small)
 	if err != nil || !ok {
 		return nil, err == nil, err
 	}
 	var out []cand
 	for i, size := 0, narrowChunk; i < len(keys) && len(out) < need; i, size = i+size, min(size*2, narrowChunkMax) {
-		if i >= narrowProbe && len(out)*narrowRare < i {
+		if i >= narrowProbe && len(out)*narrowRare < i && ix.DB.Dialect != store.Postgres {
 			// a rare term: the rest from the text index
-			rest, ok, err := ix.lookUp(ctx, kind, p, q, unitPath, keys[i:], need-len(out))
+			rest, err := ix.indexed(ctx, q, keys[i:], need-len(out))
 			if err != nil {
 				return nil, false, err
 			}
-			if ok {
-				return append(out, rest...), true, nil
-			}
+			return append(out, rest...), true, nil
 		}
 		chunk := keys[i:min(i+size, len(keys))]
 		toks, err := ix.tokensOf(ctx, chunk)
@@ -305,61 +306,24 @@ func (ix *Index) indexed(ctx context.Context, q text.Query, cs []cand, need int)
 	return out, rows.Err()
 }
 
-// lookUp is the rest of a narrow read, at most need of the items keyed by
-// cs that match q, looked up in the text index: FTS5 on SQLite (indexed),
-// GIN on PostgreSQL where the reach has scope lexemes (indexedGIN). ok is
-// false where it cannot be (reports, a whole tree): the tokens are read.
-func (ix *Index) lookUp(ctx context.Context, kind string, p *org.Principal, q text.Query, unitPath string, cs []cand, need int) ([]cand, bool, error) {
-	if ix.DB.Dialect != store.Postgres {
-		out, err := ix.indexed(ctx, q, cs, need)
-		return out, err == nil, err
-	}
-	scope := scopeQuery(kind, p, unitPath)
-	if scope == "" {
-		return nil, false, nil
-	}
-	out, err := ix.indexedGIN(ctx, q, scope, cs, need)
-	return out, err == nil, err
-}
-
-// indexedGIN is indexed on PostgreSQL: the matches in the reader's reach
-// are asked of GIN with the scope lexemes of the reach (scope, from
-// scopeQuery), so that its fast scan walks the reach's entries (an organ's
-// 1,100) and skips through the term's, and kept when among cs. Reading the
-// tokens of every item instead cost an organ leader 20–25 ms for a term
-// his items do not hold. (Before the scope lexemes, GIN read every match
-// in the index: 油烟, 20,000 rows fetched, 200–900 ms.) A phrase is
-// checked on the rows found.
-func (ix *Index) indexedGIN(ctx context.Context, q text.Query, scope string, cs []cand, need int) ([]cand, error) {
-	if len(cs) == 0 || need <= 0 {
-		return nil, nil
-	}
-	mine := make(map[int64]cand, len(cs))
-	for _, c := range cs {
-		mine[c.key] = c
-	}
+// reachGIN is a narrow read on PostgreSQL where the reach has scope
+// lexemes (scopeQuery): the kind's branch over the whole index, GIN asked
+// the query and the lexemes of the reach, so that its fast scan walks the
+// reach's entries (an organ's 1,100) and skips through the term's; the
+// rows found are sorted by key and checked (phrase, item, reach) in that
+// order up to need. Reading the keys of the reach and then the tokens
+// cost an organ leader 20–30 ms a search (the keys alone 16 ms), a term
+// his items do not hold the most. (Before the scope lexemes, GIN read
+// every match in the index: 油烟, 20,000 rows fetched, 200–900 ms.)
+func (ix *Index) reachGIN(ctx context.Context, kind string, p *org.Principal, q text.Query, unitPath string, need int) ([]cand, bool, error) {
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	g := ginLoose(q)
-	match := "TRUE"
-	if g.phrase {
-		match = `tsv @@ to_tsquery('simple', ` + arg(q.TSQuery()) + `)`
+	b, ok := ix.branch(kind, p, q.TSQuery(), ginLoose(q), unitPath, 0, need, arg)
+	if !ok {
+		return nil, true, nil
 	}
-	// the key range on the rows found (id + 0), not ANDed through the key
-	// index (see branch)
-	found, err := ix.candidates(ctx, `SELECT id, kind, ref_id FROM (SELECT id, kind, ref_id, tsv FROM search_docs WHERE `+g.cond(arg, scope)+
-		` AND id + 0 <= `+arg(cs[0].key)+` AND id + 0 >= `+arg(cs[len(cs)-1].key)+` OFFSET 0) sd WHERE `+match, args)
-	if err != nil {
-		return nil, err
-	}
-	var out []cand
-	for _, f := range found {
-		if c, ok := mine[f.key]; ok {
-			out = append(out, c)
-		}
-	}
-	slices.SortFunc(out, func(a, b cand) int { return cmpKey(b.key, a.key) })
-	return out[:min(len(out), need)], nil
+	cs, err := ix.candidates(ctx, b, args)
+	return cs, err == nil, err
 }
 
 // scopeKeys are the index keys of the items of kind that p may read (in
