@@ -86,6 +86,19 @@ func (ix *Index) Walkable(ctx context.Context, q string) (bool, error) {
 	return h.walkable(ginLoose(text.ParseQuery(q))), nil
 }
 
+// Dense reports whether a narrow read of q would read tokens rather than
+// ask GIN (keyHistogram.dense), by the histogram the index reads now.
+func (ix *Index) Dense(ctx context.Context, q string) (bool, error) {
+	ix.hist.Lock()
+	ix.hist.at = time.Time{}
+	ix.hist.Unlock()
+	h, err := ix.histogram(ctx)
+	if err != nil {
+		return false, err
+	}
+	return h.dense(ginLoose(text.ParseQuery(q))), nil
+}
+
 // SetWalkFreq replaces walkFreq (above 1: no query is walked) for a test
 // and returns the undo.
 func SetWalkFreq(f float64) func() {

@@ -228,7 +228,13 @@ func (ix *Index) narrow(ctx context.Context, kind string, p *org.Principal, q te
 		return nil, false, err
 	}
 	if ix.DB.Dialect == store.Postgres && scopeQuery(kind, p, unitPath) != "" {
-		return ix.reachGIN(ctx, kind, p, q, unitPath, need)
+		h, err := ix.histogram(ctx)
+		if err != nil {
+			return nil, false, err
+		}
+		if !h.dense(ginLoose(q)) {
+			return ix.reachGIN(ctx, kind, p, q, unitPath, need)
+		}
 	}
 	keys, ok, err := ix.scopeKeys(ctx, kind, p, unitPath, small)
 	if err != nil || !ok {
@@ -318,7 +324,7 @@ func (ix *Index) indexed(ctx context.Context, q text.Query, cs []cand, need int)
 func (ix *Index) reachGIN(ctx context.Context, kind string, p *org.Principal, q text.Query, unitPath string, need int) ([]cand, bool, error) {
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
-	b, ok := ix.branch(kind, p, q.TSQuery(), ginLoose(q), unitPath, 0, need, arg)
+	b, ok := ix.branch(kind, p, q.TSQuery(), ginLoose(q), unitPath, 0, 0, need, arg)
 	if !ok {
 		return nil, true, nil
 	}

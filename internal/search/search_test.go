@@ -525,6 +525,13 @@ func TestSearchWindows(t *testing.T) {
 					t.Errorf("walkable(%s) = %v (%v), want %v", q, got, err, want)
 				}
 			}
+			// a term in most of the fixture's documents is read from a
+			// narrow reader's tokens, a rare one asked of GIN
+			for q, want := range map[string]bool{"拆迁": true, "一米阳光": false} {
+				if got, err := e.ix.Dense(ctx, q); err != nil || got != want {
+					t.Errorf("dense(%s) = %v (%v), want %v", q, got, err, want)
+				}
+			}
 			compareWindows(t, e)
 		}
 	})
