@@ -179,6 +179,12 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 	windows := searchWindows
 	if ix.DB.Dialect != store.Postgres || len(broad) == 0 {
 		windows = nil
+	} else if h, err := ix.histogram(ctx); err != nil {
+		return res, err
+	} else if h.rare(loose) {
+		// few matches in the whole index: one read of them all costs
+		// less than windows that widen four times or five to find them
+		windows = nil
 	}
 	loaded := map[ref]doc{}
 	var opened []string     // report numbers opened, for the audit trail
@@ -553,6 +559,36 @@ func (h keyHistogram) share(g ginQuery) float64 {
 		share *= h.common[l]
 	}
 	return share
+}
+
+// rareMatches is the most documents a query may be expected to match
+// (keyHistogram.rare) to be looked up in the whole index at once: about
+// twice the first window. A number or a phrase of rare bigrams went
+// through six windows (2,000 to 512,000 documents, then the whole index),
+// 3–4 ms each, to find its one or two matches.
+const rareMatches = 4000
+
+// rare reports whether g is expected to match at most rareMatches
+// documents: the rows times its lexemes' shares, a lexeme outside the
+// most common taken as common as the least of them (an upper bound).
+// False without statistics, or for a longer prefix.
+func (h keyHistogram) rare(g ginQuery) bool {
+	if len(h.common) == 0 || len(g.lexemes) == 0 || h.rows < 1 {
+		return false
+	}
+	least := 1.0
+	for _, f := range h.common {
+		least = min(least, f)
+	}
+	n := h.rows + float64(h.since)
+	for _, l := range g.lexemes {
+		if f, ok := h.common[l]; ok {
+			n *= f
+		} else {
+			n *= least
+		}
+	}
+	return n <= rareMatches
 }
 
 // denseShare is the share of documents (keyHistogram.share) from which a
