@@ -76,27 +76,23 @@ func (ix *Index) KeyHistogram(ctx context.Context) ([]int64, int64, error) {
 // Walkable reports whether a search for q would walk the index (walk)
 // by the histogram the index reads now.
 func (ix *Index) Walkable(ctx context.Context, q string) (bool, error) {
-	ix.hist.Lock()
-	ix.hist.at = time.Time{}
-	ix.hist.Unlock()
-	h, err := ix.histogram(ctx)
-	if err != nil {
-		return false, err
-	}
-	return h.walkable(ginLoose(text.ParseQuery(q))), nil
+	h, err := ix.freshHistogram(ctx)
+	return h.walkable(ginLoose(text.ParseQuery(q))), err
 }
 
 // Dense reports whether a narrow read of q would read tokens rather than
 // ask GIN (keyHistogram.dense), by the histogram the index reads now.
 func (ix *Index) Dense(ctx context.Context, q string) (bool, error) {
+	h, err := ix.freshHistogram(ctx)
+	return h.dense(ginLoose(text.ParseQuery(q))), err
+}
+
+// freshHistogram is the histogram read now, not the one cached.
+func (ix *Index) freshHistogram(ctx context.Context) (keyHistogram, error) {
 	ix.hist.Lock()
 	ix.hist.at = time.Time{}
 	ix.hist.Unlock()
-	h, err := ix.histogram(ctx)
-	if err != nil {
-		return false, err
-	}
-	return h.dense(ginLoose(text.ParseQuery(q))), nil
+	return ix.histogram(ctx)
 }
 
 // SetWalkFreq replaces walkFreq (above 1: no query is walked) for a test
