@@ -131,6 +131,7 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 	// other kinds walk the text index.
 	var mine []cand
 	broad := map[string]bool{}
+	walkFrom := int64(-1) // the smallest key a walk reads (walk); -1: not read yet
 	for _, k := range ix.enabled() {
 		if _, ok := exprs[k]; !ok {
 			continue
@@ -152,7 +153,22 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 				return res, err
 			}
 			if h.walkable(loose) {
-				ws, walked, err := ix.walk(ctx, k, p, loose, unitPath, need)
+				// within the first window: after an import of items
+				// without the term, a walk read all of them (100,000
+				// rows, 100 ms), where the windows' GIN reads skip them
+				if walkFrom < 0 {
+					walkFrom = 0
+					if len(searchWindows) > 0 {
+						t, ok, err := ix.windowStart(ctx, searchWindows[0])
+						if err != nil {
+							return res, err
+						}
+						if ok {
+							walkFrom = keyAt(t)
+						}
+					}
+				}
+				ws, walked, err := ix.walk(ctx, k, p, loose, unitPath, walkFrom, need)
 				if err != nil {
 					return res, err
 				}
@@ -627,17 +643,17 @@ func (h keyHistogram) start(n int64) (int64, bool) {
 // walk reads the newest top matches of g among kind's items in p's reach
 // (a whole tree) by walking the index newest first on its key, each row's
 // tsvector tested and joined, stopping at top: what a branch of the
-// windows finds, without reading whole posting lists. For a common term
-// (walkable) the windows cost the join of every match in the window:
-// after an import of 100,000 items without the term, the window that
-// reached past them held 300,000 matches of 区 (3 s); the walk reads the
-// import's rows and a few more (100–150 ms).
+// windows finds, without fetching every match of the window. For a common
+// term (walkable) a page is some 40 rows walked.
 //
-// A walk stops after walkTimeout (ok false: the kind goes through the
-// windows): a term common in the index but absent from a long run of the
-// newest documents would be walked through all of it, some 100 µs a row
-// read from disk (700,000 rows: 74 s).
-func (ix *Index) walk(ctx context.Context, kind string, p *org.Principal, g ginQuery, unitPath string, top int) ([]cand, bool, error) {
+// A walk reads only keys from fromKey (the first window's start) and
+// gives up (ok false: the kind goes through the windows) when they hold
+// fewer than top matches, or after walkTimeout: a term common in the
+// index but absent from a long run of the newest documents (an import)
+// was walked through all of it, 100,000 rows in 100 ms, some 100 µs a row
+// read from disk (700,000 rows: 74 s), where the windows' GIN reads skip
+// them (timeCover).
+func (ix *Index) walk(ctx context.Context, kind string, p *org.Principal, g ginQuery, unitPath string, fromKey int64, top int) ([]cand, bool, error) {
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	sc, ok := scopeOf(true, false, kind, p, arg)
@@ -649,13 +665,18 @@ func (ix *Index) walk(ctx context.Context, kind string, p *org.Principal, g ginQ
 		where += ` AND ` + sc.within(unitPath)
 	}
 	q := `SELECT sd.id, sd.kind, sd.ref_id FROM search_docs sd JOIN ` + sc.table + ` ON r.id = sd.ref_id ` + sc.unitJoin +
-		` WHERE sd.` + g.cond(arg, "") + ` AND sd.kind = ` + arg(kind) + ` AND ` + where +
+		` WHERE sd.` + g.cond(arg, "") + ` AND sd.kind = ` + arg(kind) + ` AND sd.id >= ` + arg(fromKey) + ` AND ` + where +
 		` ORDER BY sd.id DESC LIMIT ` + strconv.Itoa(top)
 	cs, err := ix.query(ctx, q, args, true)
 	if err != nil && ctx.Err() == nil && store.IsCanceled(err) {
 		return nil, false, nil
 	}
-	return cs, err == nil, err
+	if err != nil || (len(cs) < top && fromKey > 0) {
+		// fewer than the page within the window: the older documents
+		// are searched through the windows (from the first again)
+		return nil, false, err
+	}
+	return cs, true, nil
 }
 
 // walkTimeout is how long a walk may take before the windows are used
