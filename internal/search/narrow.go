@@ -218,7 +218,10 @@ func wrap(qs []string) []string {
 // need matches are found: a common term reads a chunk or two, where reading
 // every item's tokens cost 25–35 ms for an organ leader's 1,100 items on
 // PostgreSQL (each a TOASTed value) at a million documents. A rare term
-// still reads them all.
+// is looked up in the text index after a probe (SQLite: indexed). On
+// PostgreSQL a reach with scope lexemes is asked of GIN instead (reachGIN),
+// unless the query is in so many documents that its tokens are found
+// sooner (keyHistogram.dense).
 func (ix *Index) narrow(ctx context.Context, kind string, p *org.Principal, q text.Query, unitPath string, need int) ([]cand, bool, error) {
 	if narrowCap <= 0 {
 		return nil, false, nil
@@ -282,9 +285,10 @@ var (
 // indexed returns, newest first, at most need of the items keyed by cs
 // (newest first) that match q, looked up in SQLite's FTS5 index: its
 // matches walked from the newest of cs down, kept when among cs, stopping
-// at need. (PostgreSQL reads the tokens instead: GIN has no order to stop
-// in, and a term rare among a reader's items may be common in the index:
-// 油烟, 20,000 matches each fetched from the table, took 200–900 ms.)
+// at need. (PostgreSQL asks GIN with the reach's scope lexemes instead,
+// reachGIN, and reads the tokens where the reach has none: without them a
+// term rare among a reader's items but common in the index, 油烟, had its
+// 20,000 matches each fetched from the table, 200–900 ms.)
 func (ix *Index) indexed(ctx context.Context, q text.Query, cs []cand, need int) ([]cand, error) {
 	if len(cs) == 0 || need <= 0 {
 		return nil, nil
