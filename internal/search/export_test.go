@@ -25,12 +25,13 @@ func SetBulk(rebuild, optimize int) func() {
 // SetNarrow replaces narrowCap (the items of a kind up to which a reader's
 // own items are searched first: 0 never, a large number always) for a test
 // and returns the undo. The narrow reads go in chunks of 1 to 4 items, so
-// the small fixtures read several and stop early, and after 3 items a
-// term found in fewer than 1 in 32 goes to the text index.
+// the small fixtures read several and stop early, after 3 items a term
+// found in fewer than 1 in 32 goes to the text index, and on PostgreSQL a
+// reach of more than 2 items is asked of GIN (reachGIN).
 func SetNarrow(n int) func() {
-	old, c, m, pr := narrowCap, narrowChunk, narrowChunkMax, narrowProbe
-	narrowCap, narrowChunk, narrowChunkMax, narrowProbe = n, 1, 4, 3
-	return func() { narrowCap, narrowChunk, narrowChunkMax, narrowProbe = old, c, m, pr }
+	old, c, m, pr, rm := narrowCap, narrowChunk, narrowChunkMax, narrowProbe, reachMin
+	narrowCap, narrowChunk, narrowChunkMax, narrowProbe, reachMin = n, 1, 4, 3, 2
+	return func() { narrowCap, narrowChunk, narrowChunkMax, narrowProbe, reachMin = old, c, m, pr, rm }
 }
 
 // SetMergeStep replaces the pages of one step of the FTS5 merge after a
