@@ -131,7 +131,20 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 	// other kinds walk the text index.
 	var mine []cand
 	broad := map[string]bool{}
-	walkFrom := int64(-1) // the smallest key a walk reads (walk); -1: not read yet
+	// the first window's start (windowStart), read once: a walk reads
+	// that window, and the windows start with it
+	var startRead, startOK bool
+	var startT int64
+	firstStart := func() (int64, bool, error) {
+		if !startRead && len(searchWindows) > 0 {
+			var err error
+			if startT, startOK, err = ix.windowStart(ctx, searchWindows[0]); err != nil {
+				return 0, false, err
+			}
+		}
+		startRead = true
+		return startT, startOK, nil
+	}
 	for _, k := range ix.enabled() {
 		if _, ok := exprs[k]; !ok {
 			continue
@@ -156,17 +169,13 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 				// within the first window: after an import of items
 				// without the term, a walk read all of them (100,000
 				// rows, 100 ms), where the windows' GIN reads skip them
-				if walkFrom < 0 {
-					walkFrom = 0
-					if len(searchWindows) > 0 {
-						t, ok, err := ix.windowStart(ctx, searchWindows[0])
-						if err != nil {
-							return res, err
-						}
-						if ok {
-							walkFrom = keyAt(t)
-						}
-					}
+				t, found, err := firstStart()
+				if err != nil {
+					return res, err
+				}
+				walkFrom := int64(0)
+				if found {
+					walkFrom = keyAt(t)
 				}
 				ws, walked, err := ix.walk(ctx, k, p, loose, unitPath, walkFrom, need)
 				if err != nil {
@@ -212,7 +221,7 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 		switch {
 		case w >= len(windows):
 		case w == 0:
-			t, ok, err := ix.windowStart(ctx, windows[0])
+			t, ok, err := firstStart() // windows is searchWindows here
 			if err != nil {
 				return res, err
 			}
