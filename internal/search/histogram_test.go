@@ -6,7 +6,7 @@ import "testing"
 // outside the most common counted as the least of them) is at most
 // rareMatches; the shares multiplied also decide walks and dense terms.
 func TestQueryShares(t *testing.T) {
-	h := keyHistogram{rows: 1_000_000, common: map[string]float64{"sb": 1, "问题": 0.4, "区": 0.63, "停车": 0.069, "least": 0.062}}
+	h := keyHistogram{rows: 1_000_000, common: map[string]float64{"sb": 1, "问题": 0.4, "区": 0.63, "停车": 0.069, "least": 0.062}, least: 0.062}
 	for _, c := range []struct {
 		lexemes     []string
 		phrase      bool

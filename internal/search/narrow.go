@@ -136,9 +136,9 @@ func narrowKey(kind string, p *org.Principal) string {
 	return b.String()
 }
 
-// few reports whether p may read at most narrowCap items of kind (the
-// unit filter aside: the count is an upper bound), and n, that count
-// (0 when p may read none; narrowCap+1 when more). The count stops at
+// reachSize counts the items of kind p may read (the unit filter aside: the
+// count is an upper bound; 0 when p may read none), narrow when at most
+// narrowCap. The count stops at
 // narrowCap+1: on PostgreSQL each unit in reach is probed on the source
 // table's unit index in turn (LATERAL), and the person's items counted
 // apart (a bitmap of a city's 60,000 items took a second); on SQLite one
@@ -146,23 +146,23 @@ func narrowKey(kind string, p *org.Principal) string {
 //
 // small reports whether the kind's table holds at most smallTable rows
 // (counted alike, stopped at smallTable+1).
-func (ix *Index) few(ctx context.Context, kind string, p *org.Principal) (few bool, n int, small bool, err error) {
+func (ix *Index) reachSize(ctx context.Context, kind string, p *org.Principal) (n int, small bool, err error) {
 	key := narrowKey(kind, p)
 	ix.narrowed.mu.Lock()
 	seen, ok := ix.narrowed.m[key]
 	ix.narrowed.mu.Unlock()
 	if ok && time.Since(seen.at) < narrowTTL {
-		return seen.n <= narrowCap, seen.n, seen.small, nil
+		return seen.n, seen.small, nil
 	}
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	sc, ok := scopeOf(ix.DB.Dialect == store.Postgres, true, kind, p, arg)
 	if !ok {
-		return true, 0, false, nil
+		return 0, false, nil
 	}
 	var rows int
 	if err := ix.DB.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+kind+`s LIMIT `+strconv.Itoa(smallTable+1)+`) n`).Scan(&rows); err != nil {
-		return false, 0, false, err
+		return 0, false, err
 	}
 	small = rows <= smallTable
 	capN := strconv.Itoa(narrowCap + 1)
@@ -190,7 +190,7 @@ func (ix *Index) few(ctx context.Context, kind string, p *org.Principal) (few bo
 		q = `SELECT COUNT(*) FROM (SELECT 1 FROM ` + sc.table + ` ` + sc.unitJoin + ` WHERE ` + sc.cond + ` LIMIT ` + capN + `) n`
 	}
 	if err := ix.DB.Read.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
-		return false, 0, false, err
+		return 0, false, err
 	}
 	ix.narrowed.mu.Lock()
 	if ix.narrowed.m == nil || len(ix.narrowed.m) > 10_000 {
@@ -198,7 +198,7 @@ func (ix *Index) few(ctx context.Context, kind string, p *org.Principal) (few bo
 	}
 	ix.narrowed.m[key] = narrowSeen{n, small, time.Now()}
 	ix.narrowed.mu.Unlock()
-	return n <= narrowCap, n, small, nil
+	return n, small, nil
 }
 
 func wrap(qs []string) []string {
@@ -226,8 +226,8 @@ func (ix *Index) narrow(ctx context.Context, kind string, p *org.Principal, q te
 	if narrowCap <= 0 {
 		return nil, false, nil
 	}
-	few, n, small, err := ix.few(ctx, kind, p)
-	if err != nil || !few {
+	n, small, err := ix.reachSize(ctx, kind, p)
+	if err != nil || n > narrowCap {
 		return nil, false, err
 	}
 	if ix.DB.Dialect == store.Postgres && n > reachMin && scopeQuery(kind, p, unitPath) != "" {

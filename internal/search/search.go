@@ -259,10 +259,8 @@ func (ix *Index) Search(ctx context.Context, p *org.Principal, sp Params) (Resul
 				}
 				if k, ok := hist.start(f * int64(windows[0])); ok {
 					from = k
-				} else {
-					if t := newest - max(newest-first, 1)*f; t > 0 {
-						from = keyAt(t)
-					}
+				} else if t := newest - max(newest-first, 1)*f; t > 0 {
+					from = keyAt(t)
 				}
 				lastF = f
 			}
@@ -363,7 +361,8 @@ type ginQuery struct {
 	tsq, heads string
 	phrase     bool
 	// lexemes: every lexeme a match must hold (nil when some token is a
-	// longer prefix: those have no one lexeme), for walkable
+	// longer prefix: those have no one lexeme), for keyHistogram.share
+	// and rare
 	lexemes []string
 }
 
@@ -493,8 +492,10 @@ type keyHistogram struct {
 	since  int64
 	// the share of documents holding each of the most common lexemes
 	// (pg_stats' most_common_elems of tsv: about the 1,000 commonest,
-	// each in some 5% or more), for walkable
+	// each in some 5% or more), for share and rare; least is the smallest
+	// of them, the most any other lexeme can be in
 	common map[string]float64
+	least  float64
 }
 
 // histTTL is how long a process uses the histogram it read (1–2 ms a read
@@ -549,14 +550,14 @@ func (ix *Index) keyHistogram(ctx context.Context) (keyHistogram, error) {
 		return keyHistogram{}, err
 	}
 	defer rows.Close()
-	h.common = map[string]float64{}
+	h.common, h.least = map[string]float64{}, 1
 	for rows.Next() {
 		var e string
 		var f float64
 		if err := rows.Scan(&e, &f); err != nil {
 			return keyHistogram{}, err
 		}
-		h.common[e] = f
+		h.common[e], h.least = f, min(h.least, f)
 	}
 	return h, rows.Err()
 }
@@ -601,16 +602,12 @@ func (h keyHistogram) rare(g ginQuery) bool {
 	if len(h.common) == 0 || len(g.lexemes) == 0 || h.rows < 1 {
 		return false
 	}
-	least := 1.0
-	for _, f := range h.common {
-		least = min(least, f)
-	}
 	n := h.rows + float64(h.since)
 	for _, l := range g.lexemes {
 		if f, ok := h.common[l]; ok {
 			n *= f
 		} else {
-			n *= least
+			n *= h.least
 		}
 	}
 	return n <= rareMatches

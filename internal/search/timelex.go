@@ -17,8 +17,8 @@ import (
 // document of the window.
 
 // timeShifts are the block sizes, as shifts of unix milliseconds: 65 s,
-// 17 min, 4.7 h, 3.1 days, 50 days, 2.2 years, 35 years. Each is 16 of the
-// one before, so a window's cover needs at most 15 blocks of a size.
+// 17 min, 4.7 h, 3.1 days, 50 days, 2.2 years, 35 years, each 16 of the
+// one before (a cover takes the finest that needs few blocks).
 var timeShifts = []uint{16, 20, 24, 28, 32, 36, 40}
 
 // timeLexeme names block b of size level: "_ta123".
