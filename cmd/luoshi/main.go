@@ -216,6 +216,9 @@ func serve(args []string, stdout, stderr io.Writer, demoMode bool) error {
 		}
 		reports := report.New(db, cfg.AttachmentsDir(), report.VaultSealer{V: v}, report.Scrubbed)
 		reports.Blobs = cfg.Files()
+		if _, err := demo.LoadRouting(ctx, db, reports, l); err != nil {
+			return fmt.Errorf("load demo routing history: %w", err)
+		}
 		if _, err := demo.LoadReports(ctx, db, reports, l); err != nil {
 			return fmt.Errorf("load demo reports: %w", err)
 		}

@@ -42,6 +42,7 @@ type (
 	assignRequest struct {
 		UnitCode       string   `json:"unit_code"`
 		NamedUsernames []string `json:"named_usernames"`
+		Category       string   `json:"category"`
 		Note           string   `json:"note"`
 	}
 	identityRequest struct {
@@ -283,7 +284,8 @@ func (s *server) assignClue(w http.ResponseWriter, r *http.Request, p *org.Princ
 	if err != nil {
 		return err
 	}
-	return s.clueStep(w, r, p, id, s.Reports.Assign(r.Context(), p, id, in.UnitCode, in.NamedUsernames, in.Note))
+	return s.clueStep(w, r, p, id, s.Reports.Assign(r.Context(), p, id, report.AssignInput{UnitCode: in.UnitCode,
+		Named: in.NamedUsernames, Category: in.Category, Note: in.Note}))
 }
 
 func (s *server) clueIdentity(w http.ResponseWriter, r *http.Request, p *org.Principal) error {
@@ -397,7 +399,10 @@ func reportsDoc(paths, schemas obj) {
 	schemas["ClueList"] = listOf("Clue")
 	schemas["ClueRegister"] = object(nil, obj{"note": str("note")})
 	schemas["ClueAssign"] = object(nil, obj{"unit_code": str("unit to investigate (default: the handling unit)"),
-		"named_usernames": obj{"type": "array", "items": obj{"type": "string"}}, "note": str("note")})
+		"named_usernames": obj{"type": "array", "items": obj{"type": "string"}},
+		"category": obj{"type": "string", "enum": toAny(report.Categories),
+			"description": "the corrected category, where the filed one is wrong (default: unchanged); the routing models learn from it"},
+		"note": str("note")})
 	schemas["ClueIdentityRequest"] = object([]string{"reason"}, obj{"reason": str("why the identity is needed (recorded)")})
 	schemas["ClueConclude"] = object([]string{"conclusion"}, obj{
 		"conclusion": obj{"type": "string", "enum": toAny(report.Conclusions)},

@@ -295,3 +295,12 @@ func Print(w interface{ Write([]byte) (int, error) }, base string, logins []Logi
 		"%s/transparency (figures), %s/projects (projects for the people, ratings).\n\n", base, base, base, base)
 	w.Write([]byte(sb.String()))
 }
+
+// principal loads a demo user's principal by username.
+func principal(ctx context.Context, db *store.DB, username string) (*org.Principal, error) {
+	u, err := org.UserByUsername(ctx, db.Read, username)
+	if err != nil {
+		return nil, fmt.Errorf("demo user %s: %w", username, err)
+	}
+	return org.LoadPrincipal(ctx, db.Read, u.ID)
+}

@@ -8,9 +8,11 @@ import (
 	"github.com/luoshi/luoshi/internal/audit"
 	"github.com/luoshi/luoshi/internal/demo"
 	"github.com/luoshi/luoshi/internal/ledger"
+	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/project"
 	"github.com/luoshi/luoshi/internal/rating"
 	"github.com/luoshi/luoshi/internal/report"
+	"github.com/luoshi/luoshi/internal/search"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/store/storetest"
 	"github.com/luoshi/luoshi/internal/vault"
@@ -145,6 +147,65 @@ func TestDemoRatings(t *testing.T) {
 		}
 		if _, err := audit.Verify(ctx, db); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestDemoRouting loads the demo's routing history and checks the models
+// trained on it suggest the right department for each lead waiting for its
+// 分办, and correct the category of the one filed under a wrong one.
+func TestDemoRouting(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if _, err := demo.Load(ctx, db, ""); err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		v, err := vault.LoadKey(dir, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := ledger.New(db, attach.New(dir))
+		r := report.New(db, dir, report.VaultSealer{V: v}, report.Scrubbed)
+		n, err := demo.LoadRouting(ctx, db, r, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ix := search.New(db, r, nil)
+		res, err := ix.Train(ctx)
+		if err != nil || res.Docs != n-3 || res.Units != 10 {
+			t.Fatalf("train: %+v %v (%d filed)", res, err, n)
+		}
+		u, err := org.UserByUsername(ctx, db.Read, "discipline")
+		if err != nil {
+			t.Fatal(err)
+		}
+		jj, err := org.LoadPrincipal(ctx, db.Read, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.Read.QueryContext(ctx, `SELECT id FROM reports WHERE status = 'registered' ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		want := []struct{ unit, category string }{{"mc-dc-fy-3", "inaction"}, {"mc-dc-ga-3", "work"}, {"mc-dc-sf-1", "commutation"}}
+		if len(ids) != len(want) {
+			t.Fatalf("%d leads wait for 分办, want %d", len(ids), len(want))
+		}
+		for i, id := range ids {
+			sg, err := ix.Routing(ctx, jj, id)
+			if err != nil || sg.UnitCode != want[i].unit || sg.Category != want[i].category {
+				t.Errorf("lead %d: suggested %+v %v, want %+v", i, sg, err, want[i])
+			}
 		}
 	})
 }

@@ -35,13 +35,7 @@ func LoadProjects(ctx context.Context, db *store.DB, s *project.Projects, g *rat
 		clock := func() time.Time { return t }
 		s.Clock, g.Clock, g.Ledger.Clock = clock, clock, clock // a 差评 opens its ledger item on the same day
 	}
-	who := func(username string) (*org.Principal, error) {
-		u, err := org.UserByUsername(ctx, db.Read, username)
-		if err != nil {
-			return nil, fmt.Errorf("demo user %s: %w", username, err)
-		}
-		return org.LoadPrincipal(ctx, db.Read, u.ID)
-	}
+	who := func(username string) (*org.Principal, error) { return principal(ctx, db, username) }
 	n := 0
 	for i := 0; i < len(projectSeeds)*3; i++ {
 		seed := projectSeeds[i%len(projectSeeds)]

@@ -44,13 +44,7 @@ func LoadRatings(ctx context.Context, db *store.DB, r *report.Reports, l *ledger
 		clock := func() time.Time { return t }
 		r.Clock, l.Clock, g.Clock = clock, clock, clock
 	}
-	who := func(username string) (*org.Principal, error) {
-		u, err := org.UserByUsername(ctx, db.Read, username)
-		if err != nil {
-			return nil, fmt.Errorf("demo user %s: %w", username, err)
-		}
-		return org.LoadPrincipal(ctx, db.Read, u.ID)
-	}
+	who := func(username string) (*org.Principal, error) { return principal(ctx, db, username) }
 	jj, err := who("discipline")
 	if err != nil {
 		return 0, err

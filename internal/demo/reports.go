@@ -40,13 +40,7 @@ func LoadReports(ctx context.Context, db *store.DB, r *report.Reports, l *ledger
 		t := real.AddDate(0, 0, -daysAgo)
 		r.Clock, l.Clock = func() time.Time { return t }, func() time.Time { return t }
 	}
-	who := func(username string) (*org.Principal, error) {
-		u, err := org.UserByUsername(ctx, db.Read, username)
-		if err != nil {
-			return nil, fmt.Errorf("demo user %s: %w", username, err)
-		}
-		return org.LoadPrincipal(ctx, db.Read, u.ID)
-	}
+	who := func(username string) (*org.Principal, error) { return principal(ctx, db, username) }
 	jj, err := who("discipline")
 	if err != nil {
 		return 0, err

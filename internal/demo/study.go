@@ -41,13 +41,7 @@ func LoadStudy(ctx context.Context, db *store.DB, s *study.Service) (int, error)
 		t := real.AddDate(0, 0, -daysAgo).Truncate(time.Hour).Add(time.Duration(hour-real.Hour()) * time.Hour)
 		s.Clock = func() time.Time { return t }
 	}
-	who := func(username string) (*org.Principal, error) {
-		u, err := org.UserByUsername(ctx, db.Read, username)
-		if err != nil {
-			return nil, fmt.Errorf("demo user %s: %w", username, err)
-		}
-		return org.LoadPrincipal(ctx, db.Read, u.ID)
-	}
+	who := func(username string) (*org.Principal, error) { return principal(ctx, db, username) }
 	leader, err := who("leader")
 	if err != nil {
 		return 0, err

@@ -136,6 +136,8 @@ func init() {
 		"ui.clue.into":             "Lead number to merge into",
 		"ui.clue.named":            "People named (usernames)",
 		"ui.clue.named_hint":       "Usernames of the people the lead names, separated by commas. They and the leaders of their units lose sight of the lead.",
+		"ui.clue.category":         "Kind of matter",
+		"ui.clue.category_hint":    "The reporter chose: %s. Correct it if it is wrong; routing suggestions learn from the correction.",
 		"ui.clue.record":           "Investigation record",
 		"ui.clue.prior_case":       "Earlier case number (for already investigated)",
 		"ui.clue.prior_hint":       "Closing as already investigated needs the earlier case number, a reason, and a second approver.",
@@ -211,6 +213,7 @@ func init() {
 		"ui.clue.event.handler_message":   "Message from the staff",
 		"ui.clue.event.reporter_message":  "Reporter added",
 		"ui.clue.event.identity_revealed": "Reporter's identity read",
+		"ui.clue.event.recategorized":     "Category corrected",
 
 		"ui.settings.report_timers":       "Report handling deadlines",
 		"ui.settings.report_timers_intro": "In working days. A change applies to timers started from now on; running ones keep their day.",

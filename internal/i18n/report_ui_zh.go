@@ -136,6 +136,8 @@ func init() {
 		"ui.clue.into":             "并入的线索编号",
 		"ui.clue.named":            "被反映人(用户名)",
 		"ui.clue.named_hint":       "填写被反映人的用户名,多个用逗号分隔。被反映人及其所在单位的主要负责人将无法看到本线索。",
+		"ui.clue.category":         "反映的问题类别",
+		"ui.clue.category_hint":    "举报人选择的类别:%s。如有误请改正,改正结果会用于智能分办的下次学习。",
 		"ui.clue.record":           "核查记录",
 		"ui.clue.prior_case":       "原案件编号(“已查过”时必填)",
 		"ui.clue.prior_hint":       "以“已查过”了结须写明原案件编号和理由,并由另一名纪检人员审批。",
@@ -211,6 +213,7 @@ func init() {
 		"ui.clue.event.handler_message":   "办理人员留言",
 		"ui.clue.event.reporter_message":  "举报人补充",
 		"ui.clue.event.identity_revealed": "查看了举报人身份",
+		"ui.clue.event.recategorized":     "更正问题类别",
 
 		"ui.settings.report_timers":       "举报办理时限",
 		"ui.settings.report_timers_intro": "按工作日计算。修改只影响此后开始的计时,已在计时的不变。",

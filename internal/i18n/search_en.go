@@ -41,7 +41,7 @@ func init() {
 
 		"ui.routing.unit":            "Routing suggestion: %s (%s), confidence %s.",
 		"ui.routing.category":        "Category probably “%s” (%s).",
-		"ui.routing.accept":          "It is filled in below: assign, or choose another unit; your assignment is learned from next time.",
+		"ui.routing.accept":          "It is filled in below: assign, or choose another unit or kind of matter; your assignment is learned from next time.",
 		"ui.routing.unsure":          "Routing: not confident enough (below %s): please decide.",
 		"ui.routing.no_model":        "Routing: too few assigned leads yet to suggest anything.",
 		"err.search.train_forbidden": "Only administrators and discipline staff may retrain the routing models.",

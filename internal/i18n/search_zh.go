@@ -41,7 +41,7 @@ func init() {
 
 		"ui.routing.unit":            "智能分办建议:交%s(%s)办理,置信度%s。",
 		"ui.routing.category":        "类别可能为“%s”(%s)。",
-		"ui.routing.accept":          "已预填在下方,可直接分办或改为其他单位;您的分办结果会用于下次学习。",
+		"ui.routing.accept":          "已预填在下方,可直接分办,也可改为其他单位或类别;您的分办结果会用于下次学习。",
 		"ui.routing.unsure":          "智能分办:把握不足(低于%s),请人工判断。",
 		"ui.routing.no_model":        "智能分办:已分办的线索还不够多,暂无建议。",
 		"err.search.train_forbidden": "只有系统管理员或纪检人员可以重新训练分办模型。",

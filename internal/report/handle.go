@@ -393,20 +393,36 @@ func (r *Reports) Register(ctx context.Context, p *org.Principal, id int64, text
 	})
 }
 
+// AssignInput is a 分办: the unit to investigate (empty: the handling
+// unit), the people the lead names, the category where the handler
+// corrects it (empty: unchanged) and a note.
+type AssignInput struct {
+	UnitCode string
+	Named    []string
+	Category string
+	Note     string
+}
+
 // Assign routes a lead (分办) to the unit that must investigate it, and records
 // the people it names (they and their unit's leaders are recused at once).
 // The unit must be in p's handling scope; a lead naming that unit's leader
-// goes one level up instead.
-func (r *Reports) Assign(ctx context.Context, p *org.Principal, id int64, unitCode string, usernames []string, text string) error {
+// goes one level up instead. A corrected category is recorded on the
+// timeline; the routing models learn the lead's category and unit as
+// assigned, so a correction teaches them.
+func (r *Reports) Assign(ctx context.Context, p *org.Principal, id int64, in AssignInput) error {
 	return r.act(ctx, p, id, org.ClueHandle, "report.assign", func(tx *sql.Tx, l *Lead) (map[string]any, error) {
 		if l.Status != Registered && l.Status != Investigating && l.Status != Received {
 			return nil, wrongState(l)
 		}
-		n, err := note("note", text, false)
+		n, err := note("note", in.Note, false)
 		if err != nil {
 			return nil, err
 		}
-		for _, name := range usernames {
+		category := strings.TrimSpace(in.Category)
+		if category != "" && !validCategory(category) {
+			return nil, apperr.Invalidf("category", "err.report.category")
+		}
+		for _, name := range in.Named {
 			name = strings.TrimSpace(name)
 			if name == "" {
 				continue
@@ -426,7 +442,7 @@ func (r *Reports) Assign(ctx context.Context, p *org.Principal, id int64, unitCo
 			}
 		}
 		target := l.HandlingCode
-		if c := strings.TrimSpace(unitCode); c != "" {
+		if c := strings.TrimSpace(in.UnitCode); c != "" {
 			target = c
 		}
 		u, err := org.UnitByCode(ctx, tx, target)
@@ -465,10 +481,22 @@ func (r *Reports) Assign(ctx context.Context, p *org.Principal, id int64, unitCo
 		if err != nil {
 			return nil, err
 		}
+		detail := map[string]any{"unit": u.Code, "named": len(named)}
+		if category != "" && category != l.Category {
+			if _, err := tx.ExecContext(ctx, `UPDATE reports SET category = $1 WHERE id = $2`, category, l.ID); err != nil {
+				return nil, err
+			}
+			// codes only in the clear detail: the old category, then the new
+			if _, err := r.addEvent(ctx, tx, l.ID, l.receipt, l.wrapped, event{Kind: "recategorized", Actor: p.UserID,
+				Detail: l.Category + " " + category}); err != nil {
+				return nil, err
+			}
+			detail["category"], detail["category_was"] = category, l.Category
+		}
 		if n != "" {
 			_, err = r.addEvent(ctx, tx, l.ID, l.receipt, l.wrapped, event{Kind: "note", Actor: p.UserID, Note: n})
 		}
-		return map[string]any{"unit": u.Code, "named": len(named)}, err
+		return detail, err
 	})
 }
 

@@ -262,7 +262,7 @@ func TestRecusal(t *testing.T) {
 		}
 		// naming a discipline officer by username at assignment recuses him at once
 		id1 := leadID(t, e, e.p(t, "jj-court"), rc.Number)
-		if err := e.r.Assign(ctx, e.p(t, "jj-county"), id1, "k1-court", []string{"jj-court2"}, ""); err != nil {
+		if err := e.r.Assign(ctx, e.p(t, "jj-county"), id1, report.AssignInput{UnitCode: "k1-court", Named: []string{"jj-court2"}}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.r.ByNumber(ctx, e.p(t, "jj-court2"), rc.Number); !errors.Is(err, apperr.ErrNotFound) {

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/luoshi/luoshi/internal/apperr"
 	"github.com/luoshi/luoshi/internal/attach"
 	"github.com/luoshi/luoshi/internal/ledger"
 	"github.com/luoshi/luoshi/internal/org"
@@ -394,7 +395,7 @@ func TestRouting(t *testing.T) {
 			}
 			e.ids["report:"+key] = id
 			if unit != "" {
-				if err := e.r.Assign(ctx, jj, id, unit, nil, ""); err != nil {
+				if err := e.r.Assign(ctx, jj, id, report.AssignInput{UnitCode: unit}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -428,9 +429,21 @@ func TestRouting(t *testing.T) {
 			t.Fatal("inspector got a suggestion")
 		}
 		// a correction is the next training's label: the handler sends the
-		// traffic report to the court, and the court now has 13 of 25
-		if err := e.r.Assign(ctx, jj, e.ids["report:new"], "k1-court", nil, ""); err != nil {
+		// traffic report to the court as interference, and the court now has
+		// 13 of 25; a category that is not one is refused, naming its field
+		err = e.r.Assign(ctx, jj, e.ids["report:new"], report.AssignInput{UnitCode: "k1-court", Category: "traffic"})
+		if ae := apperr.As(err); ae == nil || ae.Field != "category" {
+			t.Fatalf("unknown category: %v", err)
+		}
+		if err := e.r.Assign(ctx, jj, e.ids["report:new"], report.AssignInput{UnitCode: "k1-court", Category: "interfere"}); err != nil {
 			t.Fatal(err)
+		}
+		var category, change string
+		db.Read.QueryRowContext(ctx, `SELECT category FROM reports WHERE id = $1`, e.ids["report:new"]).Scan(&category)
+		db.Read.QueryRowContext(ctx, `SELECT detail FROM report_events WHERE report_id = $1 AND kind = 'recategorized'`,
+			e.ids["report:new"]).Scan(&change)
+		if category != "interfere" || change != "work interfere" {
+			t.Fatalf("correction: category %q, timeline %q", category, change)
 		}
 		if res, err = e.ix.Train(ctx); err != nil || res.Docs != 25 {
 			t.Fatalf("retrain: %+v %v", res, err)

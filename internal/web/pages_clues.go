@@ -156,9 +156,10 @@ func (s *Server) clueAct(w http.ResponseWriter, r *http.Request, p *org.Principa
 		case "register":
 			err = s.Reports.Register(ctx, p, id, f("note"))
 		case "assign":
-			err = s.Reports.Assign(ctx, p, id, f("unit_code"), strings.FieldsFunc(f("named_usernames"), func(c rune) bool {
-				return c == ',' || c == '，' || c == ' ' || c == '\n' || c == '、'
-			}), f("note"))
+			err = s.Reports.Assign(ctx, p, id, report.AssignInput{UnitCode: f("unit_code"), Category: f("category"), Note: f("note"),
+				Named: strings.FieldsFunc(f("named_usernames"), func(c rune) bool {
+					return c == ',' || c == '，' || c == ' ' || c == '\n' || c == '、'
+				})})
 		case "transfer":
 			err = s.Reports.Transfer(ctx, p, id, f("unit_code"), f("reason"))
 		case "answer":

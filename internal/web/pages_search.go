@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/luoshi/luoshi/internal/apperr"
@@ -155,6 +156,25 @@ func (p *page) RoutingUnit(sg *search.Suggestion) string {
 		return ""
 	}
 	return sg.UnitCode
+}
+
+// RoutingCategory is the category to preselect in the assign form: the
+// suggested one where there is a suggestion, else the lead's own.
+func (p *page) RoutingCategory(sg *search.Suggestion, current string) string {
+	if sg != nil && sg.Category != "" {
+		return sg.Category
+	}
+	return current
+}
+
+// CategoryChange shows a recategorized event's detail ("old new" codes) as
+// names.
+func (p *page) CategoryChange(detail string) string {
+	was, now, ok := strings.Cut(detail, " ")
+	if !ok {
+		return detail
+	}
+	return p.CategoryName(was) + " → " + p.CategoryName(now)
 }
 
 // Confidence shows a confidence as a percentage.

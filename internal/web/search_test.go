@@ -70,10 +70,24 @@ func TestSearchPage(t *testing.T) {
 		if r := jj.post("/clues/"+m[1]+"/register", url.Values{"note": {"受理"}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("register: %d %s", r.Status, r.Body)
 		}
-		expect(t, jj.get("/clues/"+m[1]), 200, `id="routing-hint"`, "暂无建议", `id="form-assign"`)
+		expect(t, jj.get("/clues/"+m[1]), 200, `id="routing-hint"`, "暂无建议", `id="form-assign"`,
+			`<option value="interfere" selected>`, "举报人选择的类别:违规干预过问案件")
+		// the handler corrects the category while assigning: a value that is
+		// no category is refused in words, and nothing changes
+		r = jj.post("/clues/"+m[1]+"/assign", url.Values{"category": {"nope"}})
+		expect(t, r, 400, "请选择反映的问题类别。")
+		if strings.Contains(jj.get("/clues/"+m[1]).Body, "更正问题类别") {
+			t.Fatal("a refused correction changed the category")
+		}
+		if r := jj.post("/clues/"+m[1]+"/assign", url.Values{"category": {"contact"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("assign: %d %s", r.Status, r.Body)
+		}
+		expect(t, jj.get("/clues/"+m[1]), 200, "更正问题类别", "违规干预过问案件 → 律师和司法人员不正当接触交往",
+			`<option value="contact" selected>`)
 		expect(t, jj.get("/api/v1/clues/"+m[1]+"/routing"), 200, `"trained_on":0`)
 		expect(t, judge.get("/api/v1/clues/"+m[1]+"/routing"), 404)
-		expect(t, jj.post("/api/v1/routing/train", nil), 200, `"docs":0`)
+		// the one assigned lead is too few to train on
+		expect(t, jj.post("/api/v1/routing/train", nil), 200, `{"docs":1,"categories":0,"units":0}`)
 		expect(t, judge.post("/api/v1/routing/train", nil), 403)
 
 		r = judge.get("/api/v1/search?q=" + "庭长打招呼")
