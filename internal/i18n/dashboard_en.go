@@ -8,6 +8,10 @@ func init() {
 		"err.dash.unit": "Unit “%s” was not found, or you may not see it.",
 
 		"ui.dash.title":       "Dashboard",
+		"ui.dash.hot_note":    "Received %s to %s: %d reports. Matters reported more than once, by public support:",
+		"ui.dash.hot_item":    "%d reports · support %d",
+		"ui.dash.hot_more":    "All hot issues (%d more)",
+		"ui.dash.hot_all":     "All hot issues",
 		"ui.dash.unit":        "Unit",
 		"ui.dash.show":        "Show",
 		"ui.dash.up":          "Units above",

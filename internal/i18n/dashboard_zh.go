@@ -8,6 +8,10 @@ func init() {
 		"err.dash.unit": "找不到单位“%s”,或您无权查看该单位。",
 
 		"ui.dash.title":       "晴雨表",
+		"ui.dash.hot_note":    "%s 至 %s 收到的 %d 件举报中,重复反映的事项(按群众关注度):",
+		"ui.dash.hot_item":    "%d 件 · 关注度 %d",
+		"ui.dash.hot_more":    "查看全部热点问题(另有 %d 项)",
+		"ui.dash.hot_all":     "查看全部热点问题",
 		"ui.dash.unit":        "单位",
 		"ui.dash.show":        "查看",
 		"ui.dash.up":          "上级单位",

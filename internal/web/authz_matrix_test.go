@@ -460,7 +460,7 @@ func withoutID(body, id string) string {
 // authzCountViews are the pages and endpoints that count or find leads. Not
 // the scorecards: a unit's card counts the reports its office received (the
 // sample size of 按期受理), which its leader sees (SECURITY.md says so).
-var authzCountViews = []string{"/{$}", "/clues", "/api/v1/clues", "/dashboard", "/api/v1/problems/dashboard", "/hot-issues",
+var authzCountViews = []string{"/{$}", "/clues", "/api/v1/clues", "/dashboard", "/api/v1/problems/dashboard", "/hot-issues", "/hot-issues/top",
 	"/api/v1/hot-issues", "/api/v1/ratings/metrics", "/search?q=" + url.QueryEscape(markNamed),
 	"/api/v1/search?q=" + url.QueryEscape(markNamed), "/search?q=JB", "/api/v1/search?q=JB", "/warnings"}
 

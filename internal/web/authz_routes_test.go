@@ -73,6 +73,7 @@ var authzMatrix = map[string]authzRule{
 	"GET /ratings/{id}":                                {allow: "leader deputy handler inspector discipline", scoped: true},
 	"GET /search":                                      {allow: "staff"},
 	"GET /hot-issues":                                  {allow: "discipline"},
+	"GET /hot-issues/top":                              {allow: "discipline"},
 	"GET /projects":                                    {allow: "public"},
 	"GET /projects/{id}":                               {allow: "public", notFound: true},
 	"GET /projects/{id}/qr.png":                        {allow: "public", notFound: true},

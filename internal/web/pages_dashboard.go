@@ -29,6 +29,7 @@ type dashboardData struct {
 	B      *ledger.Board
 	Crumbs []org.Unit // the units above, as far up as the reader may go
 	Chart  chartData  // what dashboard.js draws
+	Hot    bool       // the reader reads leads: the 热点问题 panel is shown
 }
 
 // series is one chart's values, labels and the address each value links to.
@@ -81,7 +82,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request, p *org.Pr
 		return
 	}
 	pg.Vals.Set("unit", b.UnitCode)
-	d := dashboardData{B: &b}
+	d := dashboardData{B: &b, Hot: org.CanAnywhere(p, org.ClueRead)}
 	if u, err := org.UnitByCode(ctx, s.DB.Read, b.UnitCode); err == nil {
 		if all, err := org.Ancestors(ctx, s.DB, u); err == nil {
 			for _, a := range all[:len(all)-1] {

@@ -18,11 +18,43 @@ import (
 func (s *Server) registerSearchPages() {
 	s.handle("GET /search", s.full(s.searchPage))
 	s.handle("GET /hot-issues", s.full(s.hotIssuesPage))
+	s.handle("GET /hot-issues/top", s.full(s.hotTopPart))
+}
+
+// hotTop is how many hot issues the dashboard lists.
+const hotTop = 5
+
+// hotTopPart is the dashboard's 热点问题 panel, fetched by htmx after the
+// page is shown (grouping opens every report of the period: the ledger's
+// figures must not wait for it). Without JavaScript the panel is a link to
+// /hot-issues.
+func (s *Server) hotTopPart(w http.ResponseWriter, r *http.Request, p *org.Principal) {
+	if !org.CanAnywhere(p, org.ClueRead) {
+		s.errorPage(w, r, http.StatusForbidden)
+		return
+	}
+	pg := s.newPage(r, "ui.hot.title", "dashboard")
+	d := hotData{Unit: r.URL.Query().Get("unit")}
+	res, err := s.Search.HotIssues(r.Context(), p, search.HotParams{Unit: d.Unit}, time.Now())
+	if e := apperr.As(err); e != nil {
+		pg.Error = pg.T(e.Key, e.Args...)
+	} else if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	d.Res = res
+	if len(d.Res.Issues) > hotTop {
+		d.More = len(d.Res.Issues) - hotTop
+		d.Res.Issues = d.Res.Issues[:hotTop]
+	}
+	pg.D = d
+	s.renderPartial(w, "hot_top", pg)
 }
 
 type hotData struct {
 	Unit string
 	Res  search.HotResult
+	More int // issues beyond the dashboard's first hotTop
 }
 
 // hotIssuesPage: 热点问题, for those who read leads.

@@ -74,3 +74,25 @@ func TestBrowserPublicReport(t *testing.T) {
 		t.Error("the report view lacks the subject")
 	}
 }
+
+// TestBrowserDashboardHot: the dashboard of someone who reads leads fills its
+// 热点问题 panel through htmx after the page is shown.
+func TestBrowserDashboardHot(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	srv := reportFixture(t, db)
+	pub := newClient(t, srv)
+	for range 2 {
+		if r := pub.postFiles("/report", reportForm("郑法官"), nil); r.Status != http.StatusCreated {
+			t.Fatalf("submit: %d\n%s", r.Status, r.Body)
+		}
+	}
+	b := browsertest.New(t)
+	browserLogin(t, b, srv, "jj1")
+	if st := b.Navigate(srv.URL + "/dashboard"); st != http.StatusOK {
+		t.Fatalf("/dashboard: %d", st)
+	}
+	b.Visible("#dash-hot-list")
+	if got := b.Text("#dash-hot-list"); !strings.Contains(got, "庭长打招呼要求轻判") || !strings.Contains(got, "2 件") {
+		t.Fatalf("hot issues panel: %q", got)
+	}
+}

@@ -56,6 +56,15 @@ func TestSearchPage(t *testing.T) {
 		}
 		expect(t, jj.get("/hot-issues"), 200, `id="hot-issues"`, "庭长打招呼要求轻判", `href="/clues/`)
 		expect(t, judge.get("/hot-issues"), 403)
+		// and on the dashboard: a panel that htmx fills from /hot-issues/top
+		// (a link without JavaScript), for those who read leads only
+		expect(t, jj.get("/dashboard"), 200, `id="dash-hot"`, `hx-get="/hot-issues/top?unit=`, `href="/hot-issues?unit=`)
+		expect(t, jj.get("/hot-issues/top"), 200, `id="dash-hot-list"`, "庭长打招呼要求轻判", "2 件 · 关注度 2")
+		expect(t, jj.get("/hot-issues/top?unit=nope"), 200, "alert-error")
+		if r := judge.get("/dashboard"); r.Status != 200 || strings.Contains(r.Body, `id="dash-hot"`) {
+			t.Fatalf("the named officer's dashboard: %d, has the hot issues panel: %v", r.Status, strings.Contains(r.Body, `id="dash-hot"`))
+		}
+		expect(t, judge.get("/hot-issues/top"), 403)
 		r = jj.get("/api/v1/hot-issues?from=2020-01-01")
 		if r.Status != 200 || !strings.Contains(r.Body, `"count":2`) {
 			t.Fatalf("api hot issues: %d %s", r.Status, r.Body)
