@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/luoshi/luoshi/internal/org"
+	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/search"
+	"github.com/luoshi/luoshi/internal/text"
 )
 
 // Search and the text features of issue 7 (internal/search, internal/text).
@@ -19,6 +21,42 @@ func (s *server) registerSearch(authed func(string, handlerFunc)) {
 	authed("GET "+Prefix+"/hot-issues", s.hotIssues)
 	authed("GET "+Prefix+"/clues/{id}/routing", s.clueRouting)
 	authed("POST "+Prefix+"/routing/train", s.trainRouting)
+	authed("POST "+Prefix+"/clues/{id}/reply-check", s.clueReplyCheck)
+}
+
+type replyCheckRequest struct {
+	Reply string `json:"reply"`
+}
+
+// replyCheckBody is the 答复质量 hints with whether any is set.
+type replyCheckBody struct {
+	text.ReplyHints
+	Flagged bool `json:"flagged"`
+}
+
+// clueReplyCheck: the 答复质量 hints on a draft reply to a lead's reporter;
+// nothing is sent.
+func (s *server) clueReplyCheck(w http.ResponseWriter, r *http.Request, p *org.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	in, err := readJSON[replyCheckRequest](w, r)
+	if err != nil {
+		return err
+	}
+	h, err := s.Search.ReplyCheck(r.Context(), p, id, in.Reply)
+	if err != nil {
+		return err
+	}
+	if h.KeyTerms == nil {
+		h.KeyTerms = []string{}
+	}
+	if h.Missing == nil {
+		h.Missing = []string{}
+	}
+	writeJSON(w, http.StatusOK, replyCheckBody{ReplyHints: h, Flagged: h.Flagged()})
+	return nil
 }
 
 func (s *server) clueRouting(w http.ResponseWriter, r *http.Request, p *org.Principal) error {
@@ -142,6 +180,27 @@ func searchDoc(paths, schemas obj) {
 		"threshold":           obj{"type": "number", "description": "the confidence below which nothing is suggested"},
 		"trained_on":          integer("leads the unit model learned from; 0 when there is no model yet"),
 		"trained_at":          integer("when it was trained, unix ms"),
+	})
+	paths["/api/v1/clues/{id}/reply-check"] = obj{"parameters": []any{obj{"name": "id", "in": "path", "required": true,
+		"description": "report id", "schema": obj{"type": "integer", "format": "int64", "minimum": 1}}},
+		"post": op("clueReplyCheck", "search", "答复质量: hints on a draft reply to the reporter of a lead the principal may handle "+
+			"(does it take up the report's key terms, is it boilerplate, does it give a basis and a way to follow up); "+
+			"advice only, nothing is sent or stored",
+			nil, jsonBody("ReplyCheckRequest"), obj{"200": ok("the hints", "ReplyHints")}, "400", "404")}
+	schemas["ReplyCheckRequest"] = object([]string{"reply"}, obj{"reply": obj{"type": "string", "maxLength": report.MaxMessage,
+		"description": "the draft reply"}})
+	schemas["ReplyHints"] = object([]string{"flagged", "off_topic", "coverage", "key_terms", "missing", "boilerplate", "copies",
+		"substance", "no_basis", "no_follow_up"}, obj{
+		"flagged":      boolean("any hint is set"),
+		"off_topic":    boolean("few of the report's key terms appear in the reply"),
+		"coverage":     obj{"type": "number", "description": "share of the key terms found (0–1)"},
+		"key_terms":    obj{"type": "array", "items": obj{"type": "string"}, "description": "the report's key terms looked for"},
+		"missing":      obj{"type": "array", "items": obj{"type": "string"}, "description": "those not found"},
+		"boilerplate":  boolean("nearly the same as 3 or more replies already sent, or little left once courtesies are removed"),
+		"copies":       integer("replies already sent in this deployment that are nearly the same"),
+		"substance":    integer("Han characters left once courtesies and long quotations are removed"),
+		"no_basis":     boolean("no law, regulation or document cited and no date or figure"),
+		"no_follow_up": boolean("no phone number, office or next step"),
 	})
 	schemas["RoutingTraining"] = object([]string{"docs", "categories", "units"}, obj{
 		"docs":       integer("assigned leads read"),

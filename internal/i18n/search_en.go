@@ -3,9 +3,18 @@ package i18n
 // Search, hot issues, routing suggestions: messages and UI texts, in English.
 func init() {
 	add(en, map[string]string{
-		"err.search.too_long": "A search is at most %d characters.",
-		"err.search.type":     "There is no such kind of item to search.",
-		"err.search.unit":     "No unit “%s” was found, or it is outside your scope.",
+		"err.search.too_long":   "A search is at most %d characters.",
+		"err.search.type":       "There is no such kind of item to search.",
+		"err.search.unit":       "No unit “%s” was found, or it is outside your scope.",
+		"err.reply.empty":       "Write the reply first.",
+		"ui.reply.check":        "Check the reply",
+		"ui.reply.title":        "Reply quality hints (advice only; nothing stops you sending):",
+		"ui.reply.off_topic":    "It may not answer the report: its key terms %s hardly appear in the reply (%s of them found).",
+		"ui.reply.copies":       "It is nearly the same as %d other replies already sent: boilerplate?",
+		"ui.reply.thin":         "Only %d characters are left once the courtesies are removed: thin.",
+		"ui.reply.no_basis":     "No basis given: no law, regulation or document cited, and no date or figure.",
+		"ui.reply.no_follow_up": "No way to follow up: no phone number or office, and no next step.",
+		"ui.reply.ok":           "Nothing obvious: it takes up the report's key terms, gives a basis and a way to follow up.",
 
 		"ui.search.title":          "Search",
 		"ui.search.box":            "Search problems, leads, projects, ratings",

@@ -3,9 +3,18 @@ package i18n
 // 检索, 热点问题, 智能分办: messages and UI texts, in Chinese.
 func init() {
 	add(zh, map[string]string{
-		"err.search.too_long": "检索词最多%d字。",
-		"err.search.type":     "没有这种检索类别。",
-		"err.search.unit":     "没有找到单位“%s”,或不在您的管理范围内。",
+		"err.search.too_long":   "检索词最多%d字。",
+		"err.search.type":       "没有这种检索类别。",
+		"err.search.unit":       "没有找到单位“%s”,或不在您的管理范围内。",
+		"err.reply.empty":       "请先填写答复内容。",
+		"ui.reply.check":        "检查答复质量",
+		"ui.reply.title":        "答复质量提示(仅供参考,不影响发送):",
+		"ui.reply.off_topic":    "可能没有回应所反映的问题:留言的要点“%s”在答复中几乎没有出现(要点覆盖%s)。",
+		"ui.reply.copies":       "与已发出的另外%d件答复几乎相同,像是套话。",
+		"ui.reply.thin":         "去掉客套话后只剩%d个字,内容单薄。",
+		"ui.reply.no_basis":     "没有给出依据:未引用法律法规或文件,也没有具体的日期、数字。",
+		"ui.reply.no_follow_up": "没有后续途径:未留联系电话或办理窗口,也没有说明下一步怎么办。",
+		"ui.reply.ok":           "未发现明显问题:回应了留言的要点,有依据,有后续途径。",
 
 		"ui.search.title":          "检索",
 		"ui.search.box":            "检索问题、线索、项目、评价",

@@ -15,6 +15,19 @@ func (r *Reports) OpenSealed(receipt string, wrapped, sealed []byte) (Sealed, er
 	return s, err
 }
 
+// OpenNote opens a timeline note (report_events.note) of the given kind
+// and time, sealed under the report's key: for the text engine, which
+// learns what replies to reporters look like.
+func (r *Reports) OpenNote(receipt string, wrapped, note []byte, kind string, at int64) (string, error) {
+	b, err := r.Seal.Open(wrapped, note, aad(receipt, noteAAD(kind, at)))
+	return string(b), err
+}
+
+// ReplyKinds are the timeline events whose note is a reply to the
+// reporter: an answer instead of a lead, a message, the feedback on the
+// outcome.
+var ReplyKinds = []string{"answered", "handler_message", "feedback"}
+
 // SearchScope is the condition restricting reports to those p may read,
 // for queries that join reports as r and their handling units as h: the
 // handling unit in p's clue.read scopes, and recusal (a report naming p, or

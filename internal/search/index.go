@@ -63,8 +63,13 @@ type Index struct {
 	// (0: text.DefaultThreshold).
 	Threshold float64
 
-	cache    models
-	hot      hotMemo
+	cache   models
+	hot     hotMemo
+	replies struct { // the reply checker (reply.go)
+		mu      sync.Mutex
+		at      time.Time
+		checker *text.ReplyChecker
+	}
 	narrowed narrowMemo
 	synced   struct {
 		sync.Mutex

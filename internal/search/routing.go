@@ -174,29 +174,35 @@ func (ix *Index) model(ctx context.Context, name string) (*text.Model, int, int6
 	return m, docs, at, nil
 }
 
-// Routing suggests a category and a handling unit for report id, which p
-// must be allowed to handle. A unit p may not assign to, or that is closed,
-// is not suggested.
-func (ix *Index) Routing(ctx context.Context, p *org.Principal, id int64) (Suggestion, error) {
-	sg := Suggestion{Threshold: ix.threshold()}
+// openHandled opens the text of report id for p, who must be allowed to
+// handle it: the same rule as the lead's page (clue.read there, not
+// recused) and clue.handle on its handling unit. Anything else is not found.
+func (ix *Index) openHandled(ctx context.Context, p *org.Principal, id int64) (report.Sealed, error) {
 	if ix.Reports == nil {
-		return sg, apperr.ErrNotFound
+		return report.Sealed{}, apperr.ErrNotFound
 	}
 	var receipt, handlingPath string
 	var wrapped, sealed []byte
 	err := ix.DB.Read.QueryRowContext(ctx, `SELECT r.receipt, r.wrapped_key, r.sealed, h.path FROM reports r
 		JOIN units h ON h.id = r.handling_unit_id WHERE r.id = $1`, id).Scan(&receipt, &wrapped, &sealed, &handlingPath)
 	if errors.Is(err, sql.ErrNoRows) {
-		return sg, apperr.ErrNotFound
+		return report.Sealed{}, apperr.ErrNotFound
 	}
 	if err != nil {
-		return sg, err
+		return report.Sealed{}, err
 	}
-	// the same rule as the lead's page: clue.read there, and not recused
 	if !ix.Reports.Visible(ctx, p, id) || !org.Can(p, org.ClueHandle, handlingPath) {
-		return sg, apperr.ErrNotFound
+		return report.Sealed{}, apperr.ErrNotFound
 	}
-	s, err := ix.Reports.OpenSealed(receipt, wrapped, sealed)
+	return ix.Reports.OpenSealed(receipt, wrapped, sealed)
+}
+
+// Routing suggests a category and a handling unit for report id, which p
+// must be allowed to handle. A unit p may not assign to, or that is closed,
+// is not suggested.
+func (ix *Index) Routing(ctx context.Context, p *org.Principal, id int64) (Suggestion, error) {
+	sg := Suggestion{Threshold: ix.threshold()}
+	s, err := ix.openHandled(ctx, p, id)
 	if err != nil {
 		return sg, err
 	}

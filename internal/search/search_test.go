@@ -2,6 +2,7 @@ package search_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -452,6 +453,65 @@ func TestRouting(t *testing.T) {
 		db.Read.QueryRowContext(ctx, `SELECT docs FROM text_models WHERE name = 'routing.unit'`).Scan(&n)
 		if n != 25 {
 			t.Fatalf("model trained on %d", n)
+		}
+	})
+}
+
+// TestReplyCheck: the 答复质量 hints on a reply to a lead, against the
+// deployment's own reports and the replies already sent on them.
+func TestReplyCheck(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		e.r.Rules.PerDay = 0
+		jj := e.p(t, "jj-county")
+		file := func(subject, content string) int64 {
+			t.Helper()
+			rc, err := e.r.Submit(ctx, report.Input{Category: "work", UnitCode: "k1-court-xs", Subject: subject, Content: content}, nil, "203.0.113.9")
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := e.r.ByNumber(ctx, jj, rc.Number)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		// three leads answered with the same stock reply: a fourth like it is a copy
+		stock := "您好,您反映的问题已收悉,我们高度重视,已转相关部门认真研究处理,感谢您对我们工作的支持。"
+		for i, subject := range []string{"立案窗口排队太久", "诉讼服务热线打不通", "法院停车场收费不合理"} {
+			id := file(subject, subject+",希望法院改进诉讼服务工作,方便群众办事。第"+itoa(int64(i))+"次反映。")
+			if _, err := e.r.Answer(ctx, jj, nil, id, report.AnswerInput{Reply: stock}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		id := file("执行款迟迟不发放", "法院执行局扣划了被执行人的存款,执行款半年了还没有发放给申请执行人。")
+		for _, c := range []struct {
+			name, reply                              string
+			offTopic, boilerplate, noBasis, noFollow bool
+		}{
+			{"stock", stock, true, true, true, true},
+			{"good", "经核查,执行局已于2026年11月3日扣划执行款12万元,因账户核对延误未及时发放;已责令执行局在7个工作日内将执行款发放给申请执行人。如有疑问请致电执行局0000-12345678。",
+				false, false, false, false},
+			{"no basis or way on", "关于执行款发放的问题,执行局正在核对被执行人存款的扣划情况,核对完成以后会把执行款发放给您,请耐心等待,谢谢理解配合。",
+				false, false, true, true},
+		} {
+			h, err := e.ix.ReplyCheck(ctx, jj, id, c.reply)
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			if h.OffTopic != c.offTopic || h.Boilerplate != c.boilerplate || h.NoBasis != c.noBasis || h.NoFollowUp != c.noFollow {
+				t.Errorf("%s: %+v", c.name, h)
+			}
+		}
+		if h, _ := e.ix.ReplyCheck(ctx, jj, id, stock); h.Copies != 3 {
+			t.Errorf("the stock reply has %d copies, want the 3 sent", h.Copies)
+		}
+		if _, err := e.ix.ReplyCheck(ctx, jj, id, "  "); apperr.As(err) == nil || apperr.As(err).Field != "reply" {
+			t.Errorf("empty reply: %v", err)
+		}
+		// who may not handle the lead learns nothing of it
+		if _, err := e.ix.ReplyCheck(ctx, e.p(t, "inspector"), id, stock); !errors.Is(err, apperr.ErrNotFound) {
+			t.Errorf("inspector: %v", err)
 		}
 	})
 }

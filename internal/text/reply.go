@@ -13,20 +13,20 @@ import (
 type ReplyHints struct {
 	// OffTopic: few of the message's key terms (its highest TF-IDF
 	// bigrams) appear in the reply outside quotation marks.
-	OffTopic bool
-	Coverage float64  // share of key terms found in the reply
-	KeyTerms []string // the key terms looked for
-	Missing  []string // those not found
+	OffTopic bool     `json:"off_topic"`
+	Coverage float64  `json:"coverage"`  // share of key terms found in the reply
+	KeyTerms []string `json:"key_terms"` // the key terms looked for
+	Missing  []string `json:"missing"`   // those not found
 	// Boilerplate: the reply is (nearly) the same text as several other
 	// replies, or is little more than stock phrases.
-	Boilerplate bool
-	Copies      int // other replies with 3-gram Jaccard >= 0.6
-	Substance   int // Han characters left once stock phrases and quotes are removed
+	Boilerplate bool `json:"boilerplate"`
+	Copies      int  `json:"copies"`    // other replies with 3-gram Jaccard >= 0.6
+	Substance   int  `json:"substance"` // Han characters left once stock phrases and quotes are removed
 	// NoBasis: no law, regulation or document is cited and no date or
 	// figure is given.
-	NoBasis bool
+	NoBasis bool `json:"no_basis"`
 	// NoFollowUp: no phone number, contact, department to ask or next step.
-	NoFollowUp bool
+	NoFollowUp bool `json:"no_follow_up"`
 }
 
 // Flagged reports whether any hint is set.
@@ -135,7 +135,15 @@ var (
 // Check computes the hints for one message (subject and body) and its
 // reply. The reply itself, if it was given to NewReplyChecker, does not
 // count as its own copy.
-func (c *ReplyChecker) Check(message, reply string) ReplyHints {
+func (c *ReplyChecker) Check(message, reply string) ReplyHints { return c.check(message, reply, true) }
+
+// CheckDraft is Check for a reply not yet sent, so not among those given
+// to NewReplyChecker: every indexed reply like it is a copy.
+func (c *ReplyChecker) CheckDraft(message, draft string) ReplyHints {
+	return c.check(message, draft, false)
+}
+
+func (c *ReplyChecker) check(message, reply string, indexed bool) ReplyHints {
 	var h ReplyHints
 	body := quoted.ReplaceAllString(reply, " ")
 	replyTerms := map[string]bool{}
@@ -156,7 +164,7 @@ func (c *ReplyChecker) Check(message, reply string) ReplyHints {
 		h.OffTopic = h.Coverage < replyMinCoverage
 	}
 	h.Copies = len(c.index.Candidates(reply, replyCopyJaccard))
-	if c.keys[ExactKey(reply)] && h.Copies > 0 {
+	if indexed && c.keys[ExactKey(reply)] && h.Copies > 0 {
 		h.Copies-- // the reply itself, indexed by NewReplyChecker
 	}
 	rest := body

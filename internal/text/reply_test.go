@@ -67,3 +67,16 @@ func TestReplyHintsOnReplies(t *testing.T) {
 		}
 	}
 }
+
+// TestReplyCheckDraft: a draft is not among the indexed replies, so every
+// indexed reply like it is a copy; a sent reply is not its own copy.
+func TestReplyCheckDraft(t *testing.T) {
+	r := "您好，您反映的问题已收悉，我们高度重视，已转相关部门认真研究处理，感谢您对我们工作的支持。"
+	c := NewReplyChecker(nil, []string{r, r, r})
+	if n := c.Check("停车收费不合理", r).Copies; n != 2 {
+		t.Errorf("sent: %d copies, want 2", n)
+	}
+	if n := c.CheckDraft("停车收费不合理", r).Copies; n != 3 {
+		t.Errorf("draft: %d copies, want 3", n)
+	}
+}

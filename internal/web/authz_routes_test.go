@@ -178,6 +178,7 @@ var authzMatrix = map[string]authzRule{
 	"POST /report/followup":                            {allow: "public", weak: "receipt and key"},
 	"POST /report/file":                                {allow: "public", weak: "receipt and key"},
 	"POST /clues/{id}/{action}":                        {allow: "discipline", scoped: true, variants: []string{"message", "identity", "register"}},
+	"POST /clues/{id}/reply-check":                     {allow: "discipline", scoped: true},
 	"POST /settings/report-timers":                     {allow: "root", weak: "the timers' fields"},
 	"POST /self-report":                                {allow: "staff", weak: "a multipart form"},
 	"POST /report/rate":                                {allow: "public", weak: "receipt and key"},
@@ -237,6 +238,7 @@ var authzMatrix = map[string]authzRule{
 	"POST /api/v1/public/reports/lookup":               {allow: "public", weak: "receipt and key"},
 	"POST /api/v1/clues/{id}/register":                 {allow: "discipline", scoped: true},
 	"POST /api/v1/clues/{id}/assign":                   {allow: "discipline", scoped: true},
+	"POST /api/v1/clues/{id}/reply-check":              {allow: "discipline", scoped: true},
 	"POST /api/v1/clues/{id}/identity":                 {allow: "discipline", scoped: true},
 	"POST /api/v1/clues/{id}/conclude":                 {allow: "discipline", scoped: true},
 	"POST /api/v1/public/ratings":                      {allow: "public", weak: "a JSON body"},
@@ -271,6 +273,7 @@ var authzMatrix = map[string]authzRule{
 // an unknown field is refused before anything else).
 var authzJSON = map[string]string{
 	"POST /api/v1/clues/{id}/identity":     `{"reason":"核实举报人身份"}`,
+	"POST /api/v1/clues/{id}/reply-check":  `{"reply":"答复"}`,
 	"POST /api/v1/clues/{id}/conclude":     `{"conclusion":"untrue","note":"经核实不属实"}`,
 	"POST /api/v1/problems/{id}/progress":  `{"note":"进展","percent":60}`,
 	"POST /api/v1/problems/{id}/extension": `{"deadline":"2099-12-31","reason":"需要更多时间"}`,

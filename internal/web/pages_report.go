@@ -32,6 +32,7 @@ func (s *Server) registerReportPages() {
 	s.handle("GET /clues/{id}", s.full(s.cluePage))
 	s.handle("GET /clues/{id}/files/{fid}", s.full(s.clueFile))
 	s.handle("POST /clues/{id}/{action}", s.full(s.clueAct))
+	s.handle("POST /clues/{id}/reply-check", s.full(s.clueReplyCheck))
 	s.handle("POST /settings/report-timers", s.full(s.settingsReportTimers))
 	s.handle("GET /self-report", s.full(s.selfReportForm))
 	s.handle("POST /self-report", s.full(s.selfReportSubmit))

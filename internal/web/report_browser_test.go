@@ -96,3 +96,35 @@ func TestBrowserDashboardHot(t *testing.T) {
 		t.Fatalf("hot issues panel: %q", got)
 	}
 }
+
+// TestBrowserReplyCheck: the 检查答复质量 button shows the hints under the
+// draft in place (htmx), keeps the draft, and sends nothing.
+func TestBrowserReplyCheck(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	srv := reportFixture(t, db)
+	pub := newClient(t, srv)
+	if r := pub.postFiles("/report", reportForm("郑法官"), nil); r.Status != http.StatusCreated {
+		t.Fatalf("submit: %d\n%s", r.Status, r.Body)
+	}
+	b := browsertest.New(t)
+	browserLogin(t, b, srv, "jj1")
+	b.Navigate(srv.URL + "/clues")
+	b.Click(`a[href^="/clues/"]`)
+	b.Visible("#form-answer")
+	page := b.URL()
+	b.Type(`#form-answer textarea[name="reply"]`, "您好,已收悉,感谢您的支持。")
+	b.Click(`#form-answer button[formaction*="reply-check"]`)
+	b.Visible("#reply-hints-answer .reply-hint-box")
+	if got := b.Text("#reply-hints-answer"); !strings.Contains(got, "没有后续途径") || !strings.Contains(got, "可能没有回应所反映的问题") {
+		t.Fatalf("hints: %q", got)
+	}
+	if b.URL() != page {
+		t.Errorf("the check left the page: %s", b.URL())
+	}
+	if v := browsertest.Eval[string](b, `document.querySelector('#form-answer textarea[name="reply"]').value`); v != "您好,已收悉,感谢您的支持。" {
+		t.Errorf("the draft is %q", v)
+	}
+	if strings.Contains(b.Text("#clue-timeline"), "已答复") {
+		t.Error("checking the draft answered the report")
+	}
+}

@@ -99,6 +99,36 @@ func TestSearchPage(t *testing.T) {
 		expect(t, jj.post("/api/v1/routing/train", nil), 200, `{"docs":1,"categories":0,"units":0}`)
 		expect(t, judge.post("/api/v1/routing/train", nil), 403)
 
+		// 答复质量: the hints on a draft, as htmx asks for them (the fragment)
+		// and as a browser without JavaScript posts the form (the page, the
+		// draft kept); nothing is sent; the named officer learns nothing
+		draft := "您好,已收悉,感谢您的支持。"
+		req, _ := http.NewRequest("POST", srv.URL+"/clues/"+m[1]+"/reply-check?form=message",
+			strings.NewReader(url.Values{"message": {draft}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("HX-Request", "true")
+		r = jj.do(req)
+		expect(t, r, 200, "答复质量提示", "可能没有回应所反映的问题", "内容单薄", "没有给出依据", "没有后续途径")
+		if strings.Contains(r.Body, "<html") {
+			t.Fatal("htmx got a whole page")
+		}
+		r = jj.post("/clues/"+m[1]+"/reply-check?form=message", url.Values{"message": {draft}})
+		expect(t, r, 200, `id="form-message"`, `id="reply-hints-message"`, "没有后续途径", ">"+draft+"</textarea>")
+		expect(t, jj.post("/clues/"+m[1]+"/reply-check?form=message", url.Values{"message": {""}}), 200, "请先填写答复内容。")
+		expect(t, jj.post("/clues/"+m[1]+"/reply-check?form=nope", url.Values{"reply": {draft}}), 404)
+		expect(t, judge.post("/clues/"+m[1]+"/reply-check?form=message", url.Values{"message": {draft}}), 404)
+		if strings.Contains(jj.get("/clues/"+m[1]).Body, draft) {
+			t.Fatal("checking a draft sent it")
+		}
+		api := func(c *client, body string) resp {
+			req, _ := http.NewRequest("POST", srv.URL+"/api/v1/clues/"+m[1]+"/reply-check", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			return c.do(req)
+		}
+		expect(t, api(jj, `{"reply":"`+draft+`"}`), 200, `"flagged":true`, `"no_follow_up":true`, `"key_terms":[`)
+		expect(t, api(jj, `{"reply":""}`), 400, `"reply"`)
+		expect(t, api(judge, `{"reply":"`+draft+`"}`), 404)
+
 		r = judge.get("/api/v1/search?q=" + "庭长打招呼")
 		if r.Status != 200 || !strings.Contains(r.Body, `"hits":[]`) {
 			t.Fatalf("api for the named officer: %d %s", r.Status, r.Body)
