@@ -31,22 +31,39 @@ const (
 // which p reads on the lead's page anyway, and a count of similar replies
 // across the deployment).
 func (ix *Index) ReplyCheck(ctx context.Context, p *org.Principal, id int64, reply string) (text.ReplyHints, error) {
-	reply = strings.TrimSpace(reply)
-	if reply == "" {
-		return text.ReplyHints{}, apperr.Invalidf("reply", "err.reply.empty")
-	}
-	if utf8.RuneCountInString(reply) > report.MaxMessage {
-		return text.ReplyHints{}, apperr.Invalidf("reply", "err.report.too_long", report.MaxMessage)
+	if err := checkReply(reply); err != nil {
+		return text.ReplyHints{}, err
 	}
 	s, err := ix.openHandled(ctx, p, id)
 	if err != nil {
+		return text.ReplyHints{}, err
+	}
+	return ix.ReplyHints(ctx, routingText(s), reply)
+}
+
+// ReplyHints returns the hints for reply as an answer to message (its
+// subject on the first line, then its body), for callers that have
+// checked who may write the reply (a need's answer, a rating's 回访).
+func (ix *Index) ReplyHints(ctx context.Context, message, reply string) (text.ReplyHints, error) {
+	if err := checkReply(reply); err != nil {
 		return text.ReplyHints{}, err
 	}
 	c, err := ix.replyChecker(ctx)
 	if err != nil {
 		return text.ReplyHints{}, err
 	}
-	return c.CheckDraft(routingText(s), reply), nil
+	return c.CheckDraft(message, strings.TrimSpace(reply)), nil
+}
+
+func checkReply(reply string) error {
+	reply = strings.TrimSpace(reply)
+	if reply == "" {
+		return apperr.Invalidf("reply", "err.reply.empty")
+	}
+	if utf8.RuneCountInString(reply) > report.MaxMessage {
+		return apperr.Invalidf("reply", "err.report.too_long", report.MaxMessage)
+	}
+	return nil
 }
 
 // replyChecker returns the node's checker, building it when there is none

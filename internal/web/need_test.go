@@ -87,6 +87,16 @@ func TestNeedFlow(t *testing.T) {
 		form.Set("title", "法院门口修停车场")
 		r = pub.post("/needs", form)
 		id2 := needIDRe.FindStringSubmatch(r.Body)[1]
+		// 答复质量 on the answer before it is sent: the page with the draft
+		// kept and the hints; the outsider learns nothing
+		expect(t, clerk.post("/staff/needs/"+id2+"/reply-check", url.Values{"answer": {"不办。"}}), 200,
+			`id="reply-hints-decline"`, "答复质量提示", "没有后续途径", ">不办。</textarea>")
+		expect(t, clerk.post("/staff/needs/"+id2+"/reply-check", url.Values{"answer": {""}}), 200, "请先填写答复内容。")
+		expect(t, outsider.post("/staff/needs/"+id2+"/reply-check", url.Values{"answer": {"不办。"}}), http.StatusNotFound)
+		expect(t, pub.get("/needs/"+id2), 200)
+		if strings.Contains(pub.get("/needs/"+id2).Body, "不予接单") {
+			t.Fatal("checking the answer declined the need")
+		}
 		expect(t, clerk.post("/staff/needs/"+id2+"/decline", url.Values{"answer": {" "}}), http.StatusBadRequest, "请写明不予接单的理由")
 		expect(t, clerk.post("/staff/needs/"+id2+"/decline", url.Values{"answer": {"场地属城管部门，已转交"}}), http.StatusSeeOther)
 		expect(t, pub.get("/needs/"+id2), 200, "不予接单", "场地属城管部门，已转交")

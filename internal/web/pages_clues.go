@@ -1,7 +1,6 @@
 package web
 
 import (
-	"cmp"
 	"context"
 	"net/http"
 	"strconv"
@@ -11,7 +10,6 @@ import (
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/search"
-	"github.com/luoshi/luoshi/internal/text"
 )
 
 // Lead handling (线索处置) for discipline staff: the intake queue, a lead's
@@ -75,85 +73,7 @@ type clueData struct {
 	Identity  *report.Identity
 	Forms     []int
 	Routing   *search.Suggestion // 智能分办 (pages_search.go)
-	Reply     *replyCheck        // 答复质量 hints on one form's text
-}
-
-// replyCheck is what the 答复质量 hints say of one form's text, in words.
-type replyCheck struct {
-	Form    string // answer, feedback or message
-	Err     string
-	Flagged bool
-	Items   []string
-}
-
-// replyFields names each reply form's text field.
-var replyFields = map[string]string{"answer": "reply", "feedback": "note", "message": "message"}
-
-// clueReplyCheck shows the 答复质量 hints on the text of one of the lead's
-// reply forms (?form=answer|feedback|message). htmx asks for the hints
-// alone (the answer form's when no form is named); without JavaScript the form's check button posts here and gets
-// the lead's page back with the text kept and the hints under it. Nothing
-// is sent to the reporter.
-func (s *Server) clueReplyCheck(w http.ResponseWriter, r *http.Request, p *org.Principal) {
-	id, ok := clueID(r)
-	form := cmp.Or(r.URL.Query().Get("form"), "answer")
-	field, known := replyFields[form]
-	if !ok || !known {
-		s.errorPage(w, r, http.StatusNotFound)
-		return
-	}
-	pg := s.newPage(r, "ui.clues.title", "clues")
-	vals, _, err := readPublicForm(w, r)
-	rc := &replyCheck{Form: form}
-	if err == nil {
-		var h text.ReplyHints
-		if h, err = s.Search.ReplyCheck(r.Context(), p, id, vals.Get(field)); err == nil {
-			rc.Flagged, rc.Items = h.Flagged(), replyItems(pg, h)
-		}
-	}
-	if e := apperr.As(err); e != nil && (e.Kind == apperr.NotFound || e.Kind == apperr.Unauthorized) {
-		s.hardError(w, r, err)
-		return
-	} else if e != nil {
-		rc.Err = pg.T(e.Key, e.Args...)
-	} else if err != nil {
-		s.failPage(w, r, err)
-		return
-	}
-	if r.Header.Get("HX-Request") != "" {
-		pg.D = clueData{Reply: rc}
-		s.renderPartial(w, "reply_hints_body", pg)
-		return
-	}
-	pg.Vals, pg.D = vals, rc
-	s.showClue(w, r, p, pg, id, http.StatusOK)
-}
-
-// replyItems says each hint in words: the missing key terms (five at
-// most), the copies or the little left once stock phrases are removed.
-func replyItems(pg *page, h text.ReplyHints) []string {
-	var out []string
-	if h.OffTopic {
-		out = append(out, pg.T("ui.reply.off_topic", strings.Join(h.Missing[:min(5, len(h.Missing))], "、"),
-			strconv.Itoa(int(h.Coverage*100+0.5))+"%"))
-	}
-	if h.Boilerplate {
-		if h.Copies >= 3 {
-			out = append(out, pg.T("ui.reply.copies", h.Copies))
-		} else {
-			out = append(out, pg.T("ui.reply.thin", h.Substance))
-		}
-	}
-	if h.NoBasis {
-		out = append(out, pg.T("ui.reply.no_basis"))
-	}
-	if h.NoFollowUp {
-		out = append(out, pg.T("ui.reply.no_follow_up"))
-	}
-	if len(out) == 0 {
-		out = append(out, pg.T("ui.reply.ok"))
-	}
-	return out
+	Reply     *replyCheck        // 答复质量 hints on one form's text (pages_reply.go)
 }
 
 func (s *Server) showClue(w http.ResponseWriter, r *http.Request, p *org.Principal, pg *page, id int64, status int) {

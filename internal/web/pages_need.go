@@ -29,6 +29,7 @@ func (s *Server) registerNeedPages() {
 	s.handle("GET /staff/needs", s.full(s.needsPage))
 	s.handle("GET /staff/needs/{id}", s.full(s.needPage))
 	s.handle("POST /staff/needs/{id}/decline", s.full(s.needDecline))
+	s.handle("POST /staff/needs/{id}/reply-check", s.full(s.needReplyCheck))
 }
 
 const keyNeedStatus = "ui" + ".need.status."
@@ -222,6 +223,7 @@ func (s *Server) needsPage(w http.ResponseWriter, r *http.Request, p *org.Princi
 type needData struct {
 	N        project.Need
 	CanWrite bool
+	Reply    *replyCheck // 答复质量 hints on the answer (pages_reply.go)
 }
 
 func (s *Server) needPage(w http.ResponseWriter, r *http.Request, p *org.Principal) {
@@ -243,7 +245,8 @@ func (s *Server) showNeed(w http.ResponseWriter, r *http.Request, p *org.Princip
 		return
 	}
 	pg.Title = n.Title
-	pg.D = needData{N: n, CanWrite: n.Status == project.NeedOpen && org.Can(p, project.Write, n.UnitPath)}
+	rc, _ := pg.D.(*replyCheck)
+	pg.D = needData{N: n, CanWrite: n.Status == project.NeedOpen && org.Can(p, project.Write, n.UnitPath), Reply: rc}
 	s.render(w, r, status, "need", pg)
 }
 

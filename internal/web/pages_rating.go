@@ -21,6 +21,7 @@ func (s *Server) registerRatingPages() {
 	s.handle("POST /ratings", s.full(s.ratingRecord))
 	s.handle("GET /ratings/{id}", s.full(s.ratingPage))
 	s.handle("POST /ratings/{id}/{action}", s.full(s.ratingAct))
+	s.handle("POST /ratings/{id}/reply-check", s.full(s.ratingReplyCheck))
 }
 
 // CanRatings: the menu offers ratings to whoever may read a ledger somewhere.
@@ -165,6 +166,7 @@ type ratingData struct {
 	R         rating.Rating
 	CanWrite  bool
 	CanDecide bool
+	Reply     *replyCheck // 答复质量 hints on the 回访 reply (pages_reply.go)
 }
 
 func (s *Server) ratingPage(w http.ResponseWriter, r *http.Request, p *org.Principal) {
@@ -193,7 +195,8 @@ func (s *Server) showRating(w http.ResponseWriter, r *http.Request, p *org.Princ
 		return
 	}
 	pg.Title = g.Number + " · " + pg.T("ui.rating.title")
-	pg.D = ratingData{R: g, CanWrite: org.Can(p, rating.Write, g.UnitPath), CanDecide: org.Can(p, rating.Decide, g.UnitPath)}
+	rc, _ := pg.D.(*replyCheck)
+	pg.D = ratingData{R: g, CanWrite: org.Can(p, rating.Write, g.UnitPath), CanDecide: org.Can(p, rating.Decide, g.UnitPath), Reply: rc}
 	s.render(w, r, status, "rating", pg)
 }
 

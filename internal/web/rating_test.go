@@ -130,6 +130,11 @@ func TestRatingFlow(t *testing.T) {
 
 		clerk := loggedIn(t, srv, "clerk1")
 		expect(t, clerk.get(path), 200, `id="visit-form"`, `id="appeal-form"`, "仍不满意", `id="rating-problem"`)
+		// 答复质量 on the 回访 reply before it is saved; who may not record
+		// the 回访 learns nothing
+		expect(t, clerk.post(path+"/reply-check", url.Values{"said": {"办理慢"}, "reply": {"已收悉。"}}), 200,
+			`id="reply-hints-visit"`, "答复质量提示", "没有给出依据", ">已收悉。</textarea>")
+		expect(t, loggedIn(t, srv, "officer1").post(path+"/reply-check", url.Values{"reply": {"已收悉。"}}), http.StatusNotFound)
 		expect(t, clerk.post(path+"/visit", url.Values{"contact": {"12月2日电话"}, "said": {"办理慢"}}), http.StatusBadRequest, "请填写对评价人的答复。")
 		if r := clerk.post(path+"/visit", url.Values{"contact": {"12月2日电话"}, "said": {"办理慢"}, "reply": {"已督促整改并致歉"}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("visit: %d\n%s", r.Status, r.Body)
