@@ -103,3 +103,11 @@ func SetWalkFreq(f float64) func() {
 	walkFreq = f
 	return func() { walkFreq = old }
 }
+
+// AgeReplyChecker makes the node's reply checker as old as replyCheckerAge,
+// so that the next check starts a rebuild.
+func AgeReplyChecker(ix *Index) {
+	ix.replies.mu.Lock()
+	ix.replies.at = time.Now().Add(-replyCheckerAge)
+	ix.replies.mu.Unlock()
+}

@@ -66,9 +66,10 @@ type Index struct {
 	cache   models
 	hot     hotMemo
 	replies struct { // the reply checker (reply.go)
-		mu      sync.Mutex
-		at      time.Time
-		checker *text.ReplyChecker
+		mu       sync.Mutex
+		at       time.Time
+		checker  *text.ReplyChecker
+		building bool // a rebuild runs in the background
 	}
 	narrowed narrowMemo
 	synced   struct {

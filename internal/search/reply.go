@@ -16,7 +16,8 @@ import (
 // (text.ReplyChecker, docs/text.md section 5). The checker learns which
 // terms are common from this deployment's newest reports, and knows the
 // replies already sent on them, to see a reply copied over and over. It is
-// built on the first check and rebuilt when older than replyCheckerAge.
+// built on the first check and rebuilt in the background when older than
+// replyCheckerAge.
 
 const (
 	// replyCorpusCap bounds the reports (the newest) the checker learns from.
@@ -66,21 +67,44 @@ func checkReply(reply string) error {
 	return nil
 }
 
-// replyChecker returns the node's checker, building it when there is none
-// or it is too old. Callers wait for one build rather than each build.
+// replyChecker returns the node's checker. The first call builds it (2,000
+// reports: about half a second) and callers wait for that one build; once
+// it is older than replyCheckerAge the old one is still used while a new
+// one is built in the background, so no check waits for a rebuild.
 func (ix *Index) replyChecker(ctx context.Context) (*text.ReplyChecker, error) {
 	rc := &ix.replies
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if rc.checker != nil && time.Since(rc.at) < replyCheckerAge {
-		return rc.checker, nil
+	if rc.checker == nil {
+		messages, replies, err := ix.replyCorpus(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rc.checker, rc.at = text.NewReplyChecker(messages, replies), time.Now()
+	} else if time.Since(rc.at) >= replyCheckerAge && !rc.building {
+		rc.building = true
+		go ix.rebuildReplyChecker()
 	}
-	messages, replies, err := ix.replyCorpus(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rc.checker, rc.at = text.NewReplyChecker(messages, replies), time.Now()
 	return rc.checker, nil
+}
+
+// rebuildReplyChecker replaces the checker with one built now; on an error
+// the old one stays (and the next check after the age tries again).
+func (ix *Index) rebuildReplyChecker() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	messages, replies, err := ix.replyCorpus(ctx)
+	var c *text.ReplyChecker
+	if err == nil {
+		c = text.NewReplyChecker(messages, replies)
+	}
+	rc := &ix.replies
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.building = false
+	if err == nil {
+		rc.checker, rc.at = c, time.Now()
+	}
 }
 
 // replyCorpus opens the newest replyCorpusCap reports (subject and body)

@@ -506,6 +506,27 @@ func TestReplyCheck(t *testing.T) {
 		if h, _ := e.ix.ReplyCheck(ctx, jj, id, stock); h.Copies != 3 {
 			t.Errorf("the stock reply has %d copies, want the 3 sent", h.Copies)
 		}
+		// a fourth sent: the checker learns it when rebuilt, in the
+		// background once it is old, while the old one still answers
+		fourth := file("诉讼费退费太慢", "案件调解结案后申请退还诉讼费,三个月了还没有退。")
+		if _, err := e.r.Answer(ctx, jj, nil, fourth, report.AnswerInput{Reply: stock}); err != nil {
+			t.Fatal(err)
+		}
+		if h, _ := e.ix.ReplyCheck(ctx, jj, id, stock); h.Copies != 3 {
+			t.Errorf("before the rebuild: %d copies", h.Copies)
+		}
+		search.AgeReplyChecker(e.ix)
+		if h, _ := e.ix.ReplyCheck(ctx, jj, id, stock); h.Copies != 3 {
+			t.Errorf("while rebuilding: %d copies, want the old checker's 3", h.Copies)
+		}
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if h, _ := e.ix.ReplyCheck(ctx, jj, id, stock); h.Copies == 4 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the rebuilt checker never saw the fourth reply")
+			}
+		}
 		if _, err := e.ix.ReplyCheck(ctx, jj, id, "  "); apperr.As(err) == nil || apperr.As(err).Field != "reply" {
 			t.Errorf("empty reply: %v", err)
 		}

@@ -80,3 +80,29 @@ func TestReplyCheckDraft(t *testing.T) {
 		t.Errorf("draft: %d copies, want 3", n)
 	}
 }
+
+// BenchmarkReplyChecker measures what the product pays for 答复质量: building
+// a checker from 2,000 messages and their replies (done once an hour per
+// node, search.Index.replyChecker) and checking one draft against it.
+func BenchmarkReplyChecker(b *testing.B) {
+	ms := load(b, tipdm.Replies)
+	n := min(2000, len(ms))
+	msgs := make([]string, n)
+	reps := make([]string, n)
+	for i, m := range ms[:n] {
+		msgs[i], reps[i] = m.Text(), m.Reply
+	}
+	b.Run("build-2000", func(b *testing.B) {
+		for b.Loop() {
+			NewReplyChecker(msgs, reps)
+		}
+	})
+	c := NewReplyChecker(msgs, reps)
+	b.Run("check-draft", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			c.CheckDraft(msgs[i%n], reps[(i+7)%n])
+			i++
+		}
+	})
+}
