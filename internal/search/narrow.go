@@ -458,11 +458,13 @@ func cmpKey(a, b int64) int {
 func matchTokens(col string, q text.Query) bool {
 	padded := " " + col + " "
 	for _, t := range q.Terms {
-		s := " " + strings.Join(t.Tokens, " ")
-		if !t.Prefix {
-			s += " "
-		}
-		if !strings.Contains(padded, s) {
+		if !slices.ContainsFunc(t.Variants(), func(v []string) bool {
+			s := " " + strings.Join(v, " ")
+			if !t.Prefix {
+				s += " "
+			}
+			return strings.Contains(padded, s)
+		}) {
 			return false
 		}
 	}

@@ -375,6 +375,9 @@ func ginLoose(q text.Query) ginQuery {
 	for _, t := range q.Terms {
 		g.phrase = g.phrase || len(t.Tokens) > 1
 		for i, tok := range t.Tokens {
+			if !t.Fixed(i) {
+				continue // a join: either of two tokens, checked with the phrase
+			}
 			prefix := t.Prefix && i == len(t.Tokens)-1
 			if _, n := utf8.DecodeRuneInString(tok); prefix && n == len(tok) {
 				// one character (a Han one from ParseQuery): its head
@@ -766,15 +769,19 @@ func (ix *Index) query(ctx context.Context, q string, args []any, walk bool) ([]
 }
 
 // blindQuery maps a query onto the blind index: every token hashed, phrases
-// loosened to "all these tokens" (the blind column has no positions) and
-// one-character prefix tokens dropped (a prefix cannot be hashed). ok is
+// loosened to "all these tokens" (the blind column has no positions),
+// one-character prefix tokens dropped (a prefix cannot be hashed) and
+// joins too (either of two tokens). ok is
 // false when nothing is left to look up.
 func (ix *Index) blindQuery(q text.Query) (text.Query, bool) {
 	var out text.Query
 	for _, t := range q.Terms {
-		toks := t.Tokens
-		if t.Prefix {
-			toks = toks[:len(toks)-1]
+		var toks []string
+		for i, tok := range t.Tokens {
+			// a prefix cannot be hashed; a join is either of two tokens
+			if t.Fixed(i) && !(t.Prefix && i == len(t.Tokens)-1) {
+				toks = append(toks, tok)
+			}
 		}
 		for _, h := range ix.blind(toks) {
 			out.Terms = append(out.Terms, text.Term{Tokens: []string{h}})

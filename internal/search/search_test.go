@@ -240,7 +240,13 @@ func testSearch(t *testing.T) {
 		e.check(t, "jj-county", q("拆迁补偿"), want{"problem:拆迁", "report:干预"})
 		e.check(t, "jj-county", q("补偿拆迁"), want{"report:诱饵"})
 		e.check(t, "jj-county", q(`"米阳光小区"`), want{"report:诱饵"})
-		e.check(t, "jj-county", q(`"补偿 拆迁"`), nil) // a quoted space is a run end
+		// a space or punctuation between Chinese words of a quoted phrase:
+		// the text may have one there or not
+		e.check(t, "jj-county", q(`"补偿 拆迁"`), want{"report:诱饵"})
+		e.check(t, "jj-county", q(`"问题，补偿"`), want{"report:诱饵"})
+		e.check(t, "jj-county", q(`"补偿款 迟迟"`), want{"problem:拆迁"})
+		e.check(t, "jj-county", q(`"拆迁 补偿款"`), want{"problem:拆迁", "report:干预"})
+		e.check(t, "jj-county", q(`"补偿 拆迁款"`), nil)
 		// mixed Chinese and latin/digits; the decoy has every bigram but not the phrase
 		e.check(t, "jj-county", q("A3区 一米阳光"), want{"problem:阳光", "report:纪检"})
 		e.check(t, "jj-county", q("ａ３区　一米阳光"), want{"problem:阳光", "report:纪检"})

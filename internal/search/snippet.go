@@ -34,7 +34,7 @@ func hasPhrase(toks []string, t text.Term) bool {
 			if j == n-1 && t.Prefix {
 				ok = strings.HasPrefix(got, want)
 			} else {
-				ok = got == want
+				ok = got == want || !t.Fixed(j) && got == t.Joined[j]
 			}
 			if !ok {
 				break

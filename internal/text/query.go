@@ -1,6 +1,7 @@
 package text
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -12,7 +13,40 @@ import (
 type Term struct {
 	Tokens []string
 	Prefix bool
+	// Joined, when not nil, holds at position i the token a document has
+	// instead of Tokens[i] where it writes two Han runs that the query
+	// separates (by a space or punctuation) without a separator: "小区
+	// 停车" is 小区 区 停车 as typed and 小区 区停 停车 in "小区停车". Either
+	// token matches there, so a phrase does not depend on how the writer
+	// spaced or punctuated it. "" where there is no join.
+	Joined []string
 }
+
+// maxJoins bounds the joins of one term: each doubles the phrases the
+// engines are asked (FTS5 has no alternatives inside a phrase). A term
+// with more is cut into separate terms at the later joins.
+const maxJoins = 3
+
+// Variants returns the token sequences the term stands for: Tokens, and
+// with every combination of joined tokens.
+func (t Term) Variants() [][]string {
+	out := [][]string{t.Tokens}
+	for i, j := range t.Joined {
+		if j == "" {
+			continue
+		}
+		for _, v := range out {
+			w := slices.Clone(v)
+			w[i] = j
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// Fixed reports whether every match has Tokens[i] at position i (no join
+// there).
+func (t Term) Fixed(i int) bool { return t.Joined == nil || t.Joined[i] == "" }
 
 // Query is a parsed user query: every term must match (AND).
 type Query struct {
@@ -32,7 +66,17 @@ func ParseQuery(q string) Query {
 		if len(rs) == 0 {
 			continue
 		}
-		toks := appendTokens(nil, rs)
+		var toks, joined []string
+		for i, r := range rs {
+			toks = appendTokens(toks, rs[i:i+1])
+			for len(joined) < len(toks) {
+				joined = append(joined, "")
+			}
+			if i+1 < len(rs) && r.kind == kindHan && rs[i+1].kind == kindHan {
+				// the run's last character alone, or joined to the next run's first
+				joined[len(toks)-1] = string(r.runes[len(r.runes)-1]) + string(rs[i+1].runes[0])
+			}
+		}
 		t := Term{Tokens: toks}
 		if last := rs[len(rs)-1]; last.kind == kindHan {
 			if len(last.runes) == 1 {
@@ -43,11 +87,34 @@ func ParseQuery(q string) Query {
 				// the run's own trailing single-character token would demand
 				// a run end in the document; the bigrams already say it all
 				t.Tokens = toks[:len(toks)-1]
+				joined = joined[:len(joined)-1]
 			}
 		}
-		out.Terms = append(out.Terms, t)
+		out.Terms = append(out.Terms, withJoins(t, joined)...)
 	}
 	return out
+}
+
+// withJoins sets t's joins, cutting it into separate terms at the joins
+// beyond maxJoins (the joined position itself is dropped there: either
+// token may stand in it).
+func withJoins(t Term, joined []string) []Term {
+	n := 0
+	for i, j := range joined {
+		if j == "" {
+			continue
+		}
+		if n++; n > maxJoins {
+			left := Term{Tokens: t.Tokens[:i]}
+			left = withJoins(left, joined[:i])[0]
+			rest := Term{Tokens: t.Tokens[i+1:], Prefix: t.Prefix}
+			return append([]Term{left}, withJoins(rest, joined[i+1:])...)
+		}
+	}
+	if n > 0 {
+		t.Joined = joined
+	}
+	return []Term{t}
 }
 
 // splitQuery splits on white space outside quotes.
@@ -88,14 +155,26 @@ func (q Query) FTS5() string {
 		if i > 0 {
 			b.WriteString(" AND ")
 		}
-		for j, tok := range t.Tokens {
-			if j > 0 {
-				b.WriteString(" + ")
-			}
-			b.WriteString(`"` + tok + `"`)
+		vs := t.Variants()
+		if len(vs) > 1 {
+			b.WriteString("(")
 		}
-		if t.Prefix {
-			b.WriteString("*")
+		for k, v := range vs {
+			if k > 0 {
+				b.WriteString(" OR ")
+			}
+			for j, tok := range v {
+				if j > 0 {
+					b.WriteString(" + ")
+				}
+				b.WriteString(`"` + tok + `"`)
+			}
+			if t.Prefix {
+				b.WriteString("*")
+			}
+		}
+		if len(vs) > 1 {
+			b.WriteString(")")
 		}
 	}
 	return b.String()
@@ -115,6 +194,12 @@ func (q Query) TSQuery() string {
 		for j, tok := range t.Tokens {
 			if j > 0 {
 				b.WriteString(" <-> ")
+			}
+			if !t.Fixed(j) {
+				// either token there (never a prefix: a term cut at a
+				// join may end in one, and has no prefix then)
+				b.WriteString("('" + tok + "' | '" + t.Joined[j] + "')")
+				continue
 			}
 			b.WriteString("'" + tok + "'")
 			if t.Prefix && j == len(t.Tokens)-1 {
@@ -151,6 +236,9 @@ func ParseContains(s string) Query {
 	if kindOf(norm[0]) == kindWord {
 		t := &q.Terms[0]
 		t.Tokens = t.Tokens[1:]
+		if t.Joined != nil {
+			t.Joined = t.Joined[1:]
+		}
 		if len(t.Tokens) == 0 {
 			q.Terms = q.Terms[1:]
 		}

