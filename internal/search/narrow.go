@@ -244,6 +244,7 @@ func (ix *Index) narrow(ctx context.Context, kind string, p *org.Principal, q te
 		return nil, err == nil, err
 	}
 	var out []cand
+	needles := tokenNeedles(q)
 	for i, size := 0, narrowChunk; i < len(keys) && len(out) < need; i, size = i+size, min(size*2, narrowChunkMax) {
 		if i >= narrowProbe && len(out)*narrowRare < i && ix.DB.Dialect != store.Postgres {
 			// a rare term: the rest from the text index
@@ -259,7 +260,7 @@ func (ix *Index) narrow(ctx context.Context, kind string, p *org.Principal, q te
 			return nil, false, err
 		}
 		for _, c := range chunk {
-			if t, ok := toks[c.key]; ok && matchTokens(t, q) {
+			if t, ok := toks[c.key]; ok && matchTokens(t, needles) {
 				out = append(out, c)
 				if len(out) == need {
 					break
@@ -450,21 +451,33 @@ func cmpKey(a, b int64) int {
 	return 0
 }
 
-// matchTokens reports whether an index column (tokens separated by single
-// spaces, in document order) matches q as FTS5 and to_tsquery do: each
-// term's tokens adjacent and in order, the last one a prefix when the term
-// says so. For the blind column of a report q is the blind query (single
-// hashed tokens, present anywhere).
-func matchTokens(col string, q text.Query) bool {
-	padded := " " + col + " "
-	for _, t := range q.Terms {
-		if !slices.ContainsFunc(t.Variants(), func(v []string) bool {
+// tokenNeedles renders q for matchTokens: for each term, the strings of
+// which an index column must contain one (a variant's tokens, spaced, and
+// a space after unless its last token is a prefix).
+func tokenNeedles(q text.Query) [][]string {
+	out := make([][]string, len(q.Terms))
+	for i, t := range q.Terms {
+		for _, v := range t.Variants() {
 			s := " " + strings.Join(v, " ")
 			if !t.Prefix {
 				s += " "
 			}
-			return strings.Contains(padded, s)
-		}) {
+			out[i] = append(out[i], s)
+		}
+	}
+	return out
+}
+
+// matchTokens reports whether an index column (tokens separated by single
+// spaces, in document order) matches the query of needles (tokenNeedles)
+// as FTS5 and to_tsquery do: each term's tokens adjacent and in order, the
+// last one a prefix when the term says so, either token at a join. For the
+// blind column of a report the query is the blind query (single hashed
+// tokens, present anywhere).
+func matchTokens(col string, needles [][]string) bool {
+	padded := " " + col + " "
+	for _, alts := range needles {
+		if !slices.ContainsFunc(alts, func(s string) bool { return strings.Contains(padded, s) }) {
 			return false
 		}
 	}
