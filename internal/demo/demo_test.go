@@ -11,11 +11,9 @@ import (
 	"github.com/luoshi/luoshi/internal/org"
 	"github.com/luoshi/luoshi/internal/project"
 	"github.com/luoshi/luoshi/internal/rating"
-	"github.com/luoshi/luoshi/internal/report"
 	"github.com/luoshi/luoshi/internal/search"
 	"github.com/luoshi/luoshi/internal/store"
 	"github.com/luoshi/luoshi/internal/store/storetest"
-	"github.com/luoshi/luoshi/internal/vault"
 )
 
 // TestDemoLoads loads the whole demo and checks the ledger holds items in
@@ -75,16 +73,7 @@ func TestDemoLoads(t *testing.T) {
 func TestDemoRatings(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		if _, err := demo.Load(ctx, db, ""); err != nil {
-			t.Fatal(err)
-		}
-		dir := t.TempDir()
-		v, err := vault.LoadKey(dir, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		l := ledger.New(db, attach.New(dir))
-		r := report.New(db, dir, report.VaultSealer{V: v}, report.Scrubbed)
+		r, l := demoChannel(t, db)
 		g := rating.New(db, l)
 		n, err := demo.LoadRatings(ctx, db, r, l, g)
 		if err != nil {
@@ -117,7 +106,7 @@ func TestDemoRatings(t *testing.T) {
 				t.Errorf("no rating %s", what)
 			}
 		}
-		p := project.New(db, attach.New(dir))
+		p := project.New(db, attach.New(t.TempDir()))
 		if np, err := demo.LoadProjects(ctx, db, p, g); err != nil || np < 12 {
 			t.Fatalf("projects %d: %v", np, err)
 		}
@@ -157,16 +146,7 @@ func TestDemoRatings(t *testing.T) {
 func TestDemoRouting(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		if _, err := demo.Load(ctx, db, ""); err != nil {
-			t.Fatal(err)
-		}
-		dir := t.TempDir()
-		v, err := vault.LoadKey(dir, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		l := ledger.New(db, attach.New(dir))
-		r := report.New(db, dir, report.VaultSealer{V: v}, report.Scrubbed)
+		r, l := demoChannel(t, db)
 		n, err := demo.LoadRouting(ctx, db, r, l)
 		if err != nil {
 			t.Fatal(err)

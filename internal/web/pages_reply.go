@@ -57,48 +57,46 @@ func (s *Server) clueReplyCheck(w http.ResponseWriter, r *http.Request, p *org.P
 // needReplyCheck checks the answer declining a need (群众点单), against the
 // need's title and text, for who may answer it.
 func (s *Server) needReplyCheck(w http.ResponseWriter, r *http.Request, p *org.Principal) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	r.ParseForm()
-	id, ok := s.pathID(w, r)
-	if !ok {
-		return
-	}
 	pg := s.newPage(r, "ui.need.title", "staff_needs")
-	n, err := s.Projects.Need(r.Context(), p, id)
-	var h text.ReplyHints
-	if err == nil {
-		if !org.Can(p, project.Write, n.UnitPath) {
-			s.errorPage(w, r, http.StatusForbidden)
-			return
-		}
-		h, err = s.Search.ReplyHints(r.Context(), n.Title+"\n"+n.Body, r.PostFormValue("answer"))
-	}
-	pg.Vals = r.PostForm
-	s.answerReplyCheck(w, r, pg, "decline", h, err, func() { s.showNeed(w, r, p, pg, http.StatusOK) })
+	s.itemReplyCheck(w, r, p, pg, "decline", "answer", project.Write, func(id int64) (string, string, error) {
+		n, err := s.Projects.Need(r.Context(), p, id)
+		return n.Title + "\n" + n.Body, n.UnitPath, err
+	}, func() { s.showNeed(w, r, p, pg, http.StatusOK) })
 }
 
 // ratingReplyCheck checks a 回访's reply against the rating's comment and
 // what the citizen said in the 回访 (the form's said), for who may record
 // the 回访.
 func (s *Server) ratingReplyCheck(w http.ResponseWriter, r *http.Request, p *org.Principal) {
+	pg := s.newPage(r, "ui.rating.title", "ratings")
+	s.itemReplyCheck(w, r, p, pg, "visit", "reply", rating.Write, func(id int64) (string, string, error) {
+		g, err := s.Ratings.Get(r.Context(), p, id)
+		return g.Comment + "\n" + r.PostFormValue("said"), g.UnitPath, err
+	}, func() { s.showRating(w, r, p, pg, http.StatusOK) })
+}
+
+// itemReplyCheck checks the draft in field of form on the page of an item
+// (not a lead): load reads the item p may read and returns the message the
+// reply answers and the unit it is written in, where p needs perm.
+func (s *Server) itemReplyCheck(w http.ResponseWriter, r *http.Request, p *org.Principal, pg *page, form, field string,
+	perm org.Action, load func(id int64) (message, unitPath string, err error), show func()) {
 	r.Body = http.MaxBytesReader(w, r.Body, 32<<10)
 	r.ParseForm()
 	id, ok := s.pathID(w, r)
 	if !ok {
 		return
 	}
-	pg := s.newPage(r, "ui.rating.title", "ratings")
-	g, err := s.Ratings.Get(r.Context(), p, id)
+	message, unitPath, err := load(id)
 	var h text.ReplyHints
 	if err == nil {
-		if !org.Can(p, rating.Write, g.UnitPath) {
+		if !org.Can(p, perm, unitPath) {
 			s.errorPage(w, r, http.StatusForbidden)
 			return
 		}
-		h, err = s.Search.ReplyHints(r.Context(), g.Comment+"\n"+r.PostFormValue("said"), r.PostFormValue("reply"))
+		h, err = s.Search.ReplyHints(r.Context(), message, r.PostFormValue(field))
 	}
 	pg.Vals = r.PostForm
-	s.answerReplyCheck(w, r, pg, "visit", h, err, func() { s.showRating(w, r, p, pg, http.StatusOK) })
+	s.answerReplyCheck(w, r, pg, form, h, err, show)
 }
 
 // answerReplyCheck answers a check of form's draft: the hints alone to
