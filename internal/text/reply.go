@@ -3,6 +3,7 @@ package text
 import (
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -41,11 +42,25 @@ const (
 	replyMinSubstance = 30
 )
 
+// functionChars are grammatical characters: a bigram holding one is
+// rarely a word of the matter (的供 in 宿舍的供水, 理有 in 管理有问题).
+const functionChars = "的了是在有和与及或对被把将从于为以其之也都就而但并且这那个些一么吗呢吧啊"
+
+// messageStock are words of any message (courtesies, 反映, 问题) that a
+// reply need not take up.
+var messageStock = []string{"您好", "你好", "谢谢", "感谢", "希望", "领导", "书记", "市长", "尊敬", "请问", "反映", "投诉",
+	"请求", "解决", "问题", "情况", "我们", "你们", "相关", "部门"}
+
+// replyMinCohesion is the least cohesion of a key term (when the checker
+// knows 100 messages or more).
+var replyMinCohesion = 0.35
+
 // ReplyChecker holds what the hints compare against: the document
 // frequencies of the messages (for key terms) and the replies seen (for
 // copies).
 type ReplyChecker struct {
 	df    map[string]int
+	cdf   map[rune]int // messages holding each character
 	ndocs int
 	index *Index
 	keys  map[uint64]bool // ExactKey of the indexed replies
@@ -55,13 +70,20 @@ type ReplyChecker struct {
 // texts of the same kind as those checked) and indexes replies for the
 // boilerplate hint; both may be empty.
 func NewReplyChecker(messages, replies []string) *ReplyChecker {
-	c := &ReplyChecker{df: map[string]int{}, ndocs: len(messages), index: NewIndex(), keys: map[uint64]bool{}}
+	c := &ReplyChecker{df: map[string]int{}, cdf: map[rune]int{}, ndocs: len(messages), index: NewIndex(), keys: map[uint64]bool{}}
 	for _, m := range messages {
 		seen := map[string]bool{}
 		for _, t := range bigrams(m) {
 			if !seen[t] {
 				seen[t] = true
 				c.df[t]++
+			}
+		}
+		chars := map[rune]bool{}
+		for _, r := range Normalize(m) {
+			if !chars[r] {
+				chars[r] = true
+				c.cdf[r]++
 			}
 		}
 	}
@@ -104,12 +126,29 @@ func (c *ReplyChecker) keyTerms(message string, k int) []string {
 	count(subject, 2)
 	w := make(map[string]float64, len(tf))
 	for t, n := range tf {
-		if c.ndocs >= 100 && c.df[t] < 2 {
+		if c.ndocs >= 100 && (c.df[t] < 2 || c.cohesion(t) < replyMinCohesion) {
+			continue
+		}
+		if rs := []rune(t); strings.ContainsRune(functionChars, rs[0]) || strings.ContainsRune(functionChars, rs[1]) ||
+			slices.Contains(messageStock, t) {
 			continue
 		}
 		w[t] = (1 + math.Log(n)) * (math.Log((1+float64(c.ndocs))/(1+float64(c.df[t]))) + 1)
 	}
 	return topTerms(w, k)
+}
+
+// cohesion says how much more often the two characters of bigram t occur
+// together in a message than they would by chance (messages with t ×
+// messages / (messages with the first × messages with the second)). A
+// bigram across two words (理有 in 管理有问题, 的刘) is made of characters
+// common everywhere and scores low; a word (物业, 华苑) scores high.
+func (c *ReplyChecker) cohesion(t string) float64 {
+	rs := []rune(t)
+	if len(rs) != 2 || c.cdf[rs[0]] == 0 || c.cdf[rs[1]] == 0 {
+		return 0
+	}
+	return float64(c.df[t]) * float64(c.ndocs) / (float64(c.cdf[rs[0]]) * float64(c.cdf[rs[1]]))
 }
 
 // quoted restatements of the message title ("反映“…”的问题"): long quotes

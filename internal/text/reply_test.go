@@ -1,6 +1,7 @@
 package text
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/luoshi/luoshi/internal/text/tipdm"
@@ -105,4 +106,38 @@ func BenchmarkReplyChecker(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// TestReplyKeyTerms: a message's key terms are words of its matter, not
+// bigrams across words (made of grammatical characters, or of characters
+// common everywhere) nor the courtesies of any message.
+func TestReplyKeyTerms(t *testing.T) {
+	topics := []string{"噪音", "停车", "供水", "路灯", "学位", "公交", "垃圾", "拆迁", "燃气", "电梯"}
+	var msgs []string
+	for i := range 120 {
+		x := topics[i%len(topics)]
+		msgs = append(msgs, "关于"+x+"的问题\n您好，我们小区的"+x+"有问题，物品乱放，希望领导解决，谢谢。第"+itoa(i)+"号楼")
+	}
+	msg := "物业管理有问题\n您好，小区物业公司管理有问题，物业费太高，希望领导解决。"
+	for _, c := range []struct {
+		name string
+		msgs []string
+		junk []string
+	}{
+		// with 100 messages or more: 区物 joins two characters found
+		// everywhere (小区, 物品), a bigram across words
+		{"corpus", append(msgs, msg, msg), []string{"区物", "理有", "有问", "问题", "您好", "希望", "领导", "解决"}},
+		// with none: grammatical characters and courtesies alone
+		{"alone", nil, []string{"理有", "有问", "问题", "您好", "希望", "领导", "解决"}},
+	} {
+		got := NewReplyChecker(c.msgs, nil).keyTerms(msg, 10)
+		if !slices.Contains(got, "物业") {
+			t.Errorf("%s: key terms %q lack 物业", c.name, got)
+		}
+		for _, junk := range c.junk {
+			if slices.Contains(got, junk) {
+				t.Errorf("%s: key terms %q hold %s", c.name, got, junk)
+			}
+		}
+	}
 }
