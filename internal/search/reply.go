@@ -110,6 +110,9 @@ func (ix *Index) rebuildReplyChecker() {
 // replyCorpus opens the newest replyCorpusCap reports (subject and body)
 // and the replies sent to their reporters.
 func (ix *Index) replyCorpus(ctx context.Context) (messages, replies []string, err error) {
+	if ix.Reports == nil {
+		return nil, nil, nil // no reporting channel: the checker knows no corpus
+	}
 	type keyed struct {
 		receipt string
 		wrapped []byte
