@@ -39,7 +39,7 @@ func (ix *Index) ReplyCheck(ctx context.Context, p *org.Principal, id int64, rep
 	if err != nil {
 		return text.ReplyHints{}, err
 	}
-	return ix.ReplyHints(ctx, routingText(s), reply)
+	return ix.hints(ctx, routingText(s), reply)
 }
 
 // ReplyHints returns the hints for reply as an answer to message (its
@@ -49,6 +49,11 @@ func (ix *Index) ReplyHints(ctx context.Context, message, reply string) (text.Re
 	if err := checkReply(reply); err != nil {
 		return text.ReplyHints{}, err
 	}
+	return ix.hints(ctx, message, reply)
+}
+
+// hints checks a reply already found valid (checkReply).
+func (ix *Index) hints(ctx context.Context, message, reply string) (text.ReplyHints, error) {
 	c, err := ix.replyChecker(ctx)
 	if err != nil {
 		return text.ReplyHints{}, err
